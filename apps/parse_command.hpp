@@ -1,0 +1,13 @@
+// `cosip parse KIND FILE|-`: checks one protocol message as a receiver would.
+#pragma once
+
+#include <string>
+
+namespace cosip::apps {
+
+// Exit status: 0 when the message would be processed (its canonical form is
+// printed on stdout), 1 when a receiver must reject or drop it ("error: <reason>
+// at byte N" on stderr), 2 when the input cannot be read.
+int parse_sip(const std::string& path);
+
+}  // namespace cosip::apps

@@ -1,0 +1,100 @@
+#include "sip/syntax/detail/host.hpp"
+
+#include "sip/syntax/detail/charset.hpp"
+
+namespace cosip::sip::detail {
+namespace {
+
+// IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each <= 255.
+bool is_ipv4(std::string_view s) {
+  int parts = 0, digits = 0, value = 0;
+  for (char c : s) {
+    if (c == '.') {
+      if (digits == 0) return false;
+      ++parts;
+      digits = value = 0;
+    } else if (is(c, c_digit)) {
+      value = value * 10 + (c - '0');
+      if (++digits > 3 || value > 255) return false;
+    } else {
+      return false;
+    }
+  }
+  return parts == 3 && digits > 0;
+}
+
+// hostname = *( domainlabel "." ) toplabel [ "." ]; labels do not start or
+// end with '-'; the toplabel starts with a letter.
+bool is_hostname(std::string_view s) {
+  if (!s.empty() && s.back() == '.') s.remove_suffix(1);
+  if (s.empty()) return false;
+  std::size_t label_start = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i < s.size() && s[i] != '.') continue;
+    const std::string_view label = s.substr(label_start, i - label_start);
+    if (label.empty() || label.front() == '-' || label.back() == '-') return false;
+    if (i == s.size() && !is(label.front(), c_alpha)) return false;
+    label_start = i + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* scan_host(const char*& p, const char* end, HostPort& out) {
+  const char* start = p;
+  if (p != end && *p == '[') {
+    // IPv6reference. RFC 5118 §4.10: tolerate the RFC 3261 ABNF's three-colon
+    // form, so only the character set and the presence of colons are checked.
+    ++p;
+    int colons = 0;
+    while (p != end && is(*p, c_ipv6)) colons += *p++ == ':';
+    if (p == end || *p != ']') return "unterminated IPv6 reference";
+    if (colons < 2 || p - start > 47) return "malformed IPv6 reference";
+    ++p;
+    out.host = {start, static_cast<std::size_t>(p - start)};
+    out.kind = HostKind::ipv6;
+    return nullptr;
+  }
+  while (p != end && is(*p, c_host)) ++p;
+  out.host = {start, static_cast<std::size_t>(p - start)};
+  if (out.host.empty()) return "missing host";
+  if (is_ipv4(out.host)) {
+    out.kind = HostKind::ipv4;
+    return nullptr;
+  }
+  out.kind = HostKind::name;
+  if (!is_hostname(out.host)) {
+    p = start;
+    return "malformed host";
+  }
+  return nullptr;
+}
+
+const char* scan_port(const char*& p, const char* end, HostPort& out) {
+  const char* start = p;
+  unsigned value = 0;
+  while (p != end && is(*p, c_digit)) {
+    value = value * 10 + static_cast<unsigned>(*p - '0');
+    if (value > 65535) {
+      p = start;
+      return "port out of range";
+    }
+    ++p;
+  }
+  if (p == start) return "missing port";
+  out.port = static_cast<std::uint16_t>(value);
+  out.has_port = true;
+  return nullptr;
+}
+
+const char* scan_hostport(const char*& p, const char* end, HostPort& out) {
+  if (const char* err = scan_host(p, end, out)) return err;
+  if (p != end && *p == ':') {
+    ++p;
+    return scan_port(p, end, out);
+  }
+  return nullptr;
+}
+
+}  // namespace cosip::sip::detail
