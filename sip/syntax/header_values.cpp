@@ -26,7 +26,7 @@ enum class ParamStyle : std::uint8_t {
 };
 
 // *( SEMI param ), param = token [ EQUAL gen-value ].
-bool parse_params(Scanner& s, Params& out, const ValueLimits& limits, ParamStyle style = ParamStyle::generic) {
+bool parse_params(Scanner& s, ParamsBase& out, const ValueLimits& limits, ParamStyle style = ParamStyle::generic) {
   while (s.separator(';')) {
     if (out.size() >= limits.max_params) return s.fail("too many parameters");
     Param p;
@@ -54,9 +54,9 @@ bool parse_params(Scanner& s, Params& out, const ValueLimits& limits, ParamStyle
   return true;
 }
 
-// name-addr / addr-spec followed by header parameters (§20.10, §25.1).
+// name-addr / addr-spec followed by header parameters (§20.10, §25.1). The
+// parse_* functions fill a freshly constructed value.
 bool parse_name_addr(Scanner& s, NameAddr& out, const ValueLimits& limits) {
-  out = NameAddr{};
   const char* start = s.pos();
   if (s.next_is('"')) {
     if (!s.quoted_string(out.display_name)) return false;
@@ -95,7 +95,6 @@ bool parse_name_addr(Scanner& s, NameAddr& out, const ValueLimits& limits) {
 }
 
 bool parse_via(Scanner& s, Via& out, const ValueLimits& limits) {
-  out = Via{};
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport
   out.protocol_name = s.token();
   if (out.protocol_name.empty()) return s.fail("expected protocol name");
@@ -127,10 +126,10 @@ bool parse_via(Scanner& s, Via& out, const ValueLimits& limits) {
 template <class List, class One>
 DecodeResult decode_list(std::string_view value, List& out, const ValueLimits& limits, One one) {
   Scanner s(value);
-  out.clear();
+  const std::size_t first = out.size();
   bool ok = true;
   do {
-    if (out.size() >= limits.max_list_values) {
+    if (out.size() - first >= limits.max_list_values) {
       ok = s.fail("too many values");
       break;
     }
@@ -141,7 +140,6 @@ DecodeResult decode_list(std::string_view value, List& out, const ValueLimits& l
 }
 
 bool parse_media_type(Scanner& s, MediaType& out, const ValueLimits& limits) {
-  out = MediaType{};
   out.type = s.token();
   if (out.type.empty()) return s.fail("expected media type");
   if (!s.separator('/')) return s.fail("expected '/'");
@@ -151,7 +149,6 @@ bool parse_media_type(Scanner& s, MediaType& out, const ValueLimits& limits) {
 }
 
 bool parse_token_params(Scanner& s, TokenParams& out, const ValueLimits& limits) {
-  out = TokenParams{};
   out.value = s.token();
   if (out.value.empty()) return s.fail("expected token");
   return parse_params(s, out.params, limits);
@@ -207,6 +204,7 @@ DecodeResult decode_via_list(std::string_view value, ViaList& out, const ValueLi
 }
 
 DecodeResult decode_name_addr(std::string_view value, NameAddr& out, const ValueLimits& limits) {
+  out = NameAddr{};
   Scanner s(value);
   return finish(s, parse_name_addr(s, out, limits));
 }
@@ -270,12 +268,12 @@ DecodeResult decode_uint(std::string_view value, std::uint32_t max, std::uint32_
 }
 
 DecodeResult decode_media_type(std::string_view value, MediaType& out, const ValueLimits& limits) {
+  out = MediaType{};
   Scanner s(value);
   return finish(s, parse_media_type(s, out, limits));
 }
 
 DecodeResult decode_accept(std::string_view value, MediaTypeList& out, const ValueLimits& limits) {
-  out.clear();
   if (value.empty()) return {};
   return decode_list(value, out, limits,
                      [&limits](Scanner& s, MediaType& v) { return parse_media_type(s, v, limits); });
@@ -289,7 +287,6 @@ DecodeResult decode_token(std::string_view value, std::string_view& out) {
 
 DecodeResult decode_token_list(std::string_view value, TokenList& out, bool allow_empty,
                                const ValueLimits& limits) {
-  out.clear();
   if (value.empty() && allow_empty) return {};
   return decode_list(value, out, limits, [](Scanner& s, std::string_view& v) {
     v = s.token();
@@ -298,6 +295,7 @@ DecodeResult decode_token_list(std::string_view value, TokenList& out, bool allo
 }
 
 DecodeResult decode_token_params(std::string_view value, TokenParams& out, const ValueLimits& limits) {
+  out = TokenParams{};
   Scanner s(value);
   return finish(s, parse_token_params(s, out, limits));
 }
@@ -373,6 +371,15 @@ DecodeResult decode_warning_list(std::string_view value, WarningList& out, const
     if (!s.consume(' ')) return s.fail("expected SP");
     return s.quoted_string(w.text);
   });
+}
+
+DecodeResult decode_text(std::string_view value) {
+  Scanner s(value);
+  for (;;) {
+    s.span(c_text);
+    if (s.at_end()) return {};
+    if (!s.skip_lws()) return finish(s, s.fail("control character"));
+  }
 }
 
 DecodeResult decode_date(std::string_view value) {

@@ -96,7 +96,7 @@ using TokenList = boost::container::small_vector<std::string_view, 8>;
 // Proxy-Authorization): auth-scheme followed by comma-separated auth-params.
 struct AuthValue {
   std::string_view scheme;  // "Digest", or another auth-scheme
-  Params params;            // realm, nonce, qop, ... (quoted values unquoted)
+  boost::container::small_vector<Param, 10> params;  // realm, nonce, qop, ... (quoted values unquoted)
 };
 
 struct RetryAfter {  // §20.33
@@ -112,7 +112,9 @@ struct Warning {  // §20.43
 };
 using WarningList = boost::container::small_vector<Warning, 1>;
 
-// Decoders. Each fills `out` from a whole header value.
+// Decoders. Each fills `out` from a whole header value; the list decoders
+// (name ending in _list, decode_accept) append to what `out` holds, so the
+// values of repeated header lines gather in one list.
 DecodeResult decode_via_list(std::string_view value, ViaList& out, const ValueLimits& = {});
 DecodeResult decode_name_addr(std::string_view value, NameAddr& out, const ValueLimits& = {});
 // Route, Record-Route, Path, Service-Route: name-addr only (§20.30, §20.34).
@@ -137,6 +139,9 @@ DecodeResult decode_token_params_list(std::string_view value, TokenParamsList& o
 DecodeResult decode_auth(std::string_view value, AuthValue& out, const ValueLimits& = {});
 DecodeResult decode_retry_after(std::string_view value, RetryAfter& out, const ValueLimits& = {});
 DecodeResult decode_warning_list(std::string_view value, WarningList& out, const ValueLimits& = {});
+// Free text (unknown headers, Subject, User-Agent ...): TEXT-UTF8 octets and
+// folds only, no control characters (§25.1 header-value).
+DecodeResult decode_text(std::string_view value);
 // rfc1123-date with the mandatory "GMT" (§20.17).
 DecodeResult decode_date(std::string_view value);
 

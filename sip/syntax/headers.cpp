@@ -9,7 +9,6 @@ namespace cosip::sip {
 namespace {
 
 using detail::iequals;
-using detail::to_lower;
 
 struct NameEntry {
   std::string_view name;
@@ -106,10 +105,11 @@ constexpr NameEntry names[] = {
 
 constexpr std::size_t long_form_count = static_cast<std::size_t>(HeaderId::count_) - 1;
 
-// Case-insensitive hash of a name: length and three characters suffice to
-// spread these names over the table; a probe confirms with a full compare.
+// Case-insensitive hash of a name: OR-ing 0x20 folds letters to lower case
+// and leaves '-' and digits alone. Length and three characters spread these
+// names over the table; a probe confirms with a full compare.
 constexpr std::uint32_t name_hash(std::string_view n) {
-  const auto at = [&n](std::size_t i) { return static_cast<std::uint32_t>(to_lower(n[i])); };
+  const auto at = [&n](std::size_t i) { return static_cast<std::uint32_t>(n[i]) | 0x20u; };
   return static_cast<std::uint32_t>(n.size()) * 31u + at(0) * 7u + at(n.size() - 1) * 3u +
          at(n.size() / 2);
 }
@@ -141,7 +141,7 @@ HeaderId header_id(std::string_view name) {
   std::size_t h = name_hash(name) % table_size;
   while (table.slot[h] != 0) {
     const NameEntry& e = names[table.slot[h] - 1];
-    if (iequals(e.name, name)) return e.id;
+    if (e.name == name || iequals(e.name, name)) return e.id;
     h = (h + 1) % table_size;
   }
   return HeaderId::other;

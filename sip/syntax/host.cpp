@@ -23,22 +23,6 @@ bool is_ipv4(std::string_view s) {
   return parts == 3 && digits > 0;
 }
 
-// hostname = *( domainlabel "." ) toplabel [ "." ]; labels do not start or
-// end with '-'; the toplabel starts with a letter.
-bool is_hostname(std::string_view s) {
-  if (!s.empty() && s.back() == '.') s.remove_suffix(1);
-  if (s.empty()) return false;
-  std::size_t label_start = 0;
-  for (std::size_t i = 0; i <= s.size(); ++i) {
-    if (i < s.size() && s[i] != '.') continue;
-    const std::string_view label = s.substr(label_start, i - label_start);
-    if (label.empty() || label.front() == '-' || label.back() == '-') return false;
-    if (i == s.size() && !is(label.front(), c_alpha)) return false;
-    label_start = i + 1;
-  }
-  return true;
-}
-
 }  // namespace
 
 const char* scan_host(const char*& p, const char* end, HostPort& out) {
@@ -56,15 +40,44 @@ const char* scan_host(const char*& p, const char* end, HostPort& out) {
     out.kind = HostKind::ipv6;
     return nullptr;
   }
-  while (p != end && is(*p, c_host)) ++p;
-  out.host = {start, static_cast<std::size_t>(p - start)};
+  // hostname = *( domainlabel "." ) toplabel [ "." ]; labels are runs of
+  // alphanumerics and '-', not empty, not starting or ending with '-'. A
+  // host whose last label starts with a digit must be an IPv4address.
+  const char* q = p;  // a local cursor keeps the loops in registers
+  const char* label = q;
+  const char* top = q;  // start of the last non-empty label
+  bool ok = true;
+  for (;;) {
+    while (q != end && is(*q, c_alpha | c_digit)) ++q;
+    if (q == end) break;
+    if (*q == '.') {
+      ok &= q != label && q[-1] != '-';
+      top = label;
+      label = ++q;
+    } else if (*q == '-') {
+      ok &= q != label;
+      ++q;
+    } else {
+      break;
+    }
+  }
+  p = q;
+  out.host = {start, static_cast<std::size_t>(q - start)};
   if (out.host.empty()) return "missing host";
-  if (is_ipv4(out.host)) {
+  if (label != q) {  // no trailing dot: the last label is the toplabel
+    ok &= q[-1] != '-';
+    top = label;
+  }
+  if (ok && is(*top, c_digit)) {
+    if (!is_ipv4(out.host)) {
+      p = start;
+      return "malformed IPv4 address";
+    }
     out.kind = HostKind::ipv4;
     return nullptr;
   }
   out.kind = HostKind::name;
-  if (!is_hostname(out.host)) {
+  if (!ok || top == q || !is(*top, c_alpha)) {
     p = start;
     return "malformed host";
   }

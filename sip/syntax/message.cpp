@@ -144,10 +144,12 @@ class MessageParser {
       const char* line_start = p;
       const char* q = p;
       for (;;) {
-        while (q != end_ && *q != '\r' && *q != '\n') ++q;
-        if (q == end_ || end_ - q < 2)
-          return error(ParseErrc::missing_header_end, q, "the header section is not terminated");
-        if (q[0] != '\r' || q[1] != '\n') return error(ParseErrc::bad_header_value, q, "bare CR or LF in a header");
+        // Each physical line ends at an LF that must follow a CR. A bare CR
+        // inside the line is left to the value's decoder, which rejects it.
+        const auto* lf = static_cast<const char*>(std::memchr(q, '\n', static_cast<std::size_t>(end_ - q)));
+        if (lf == nullptr) return error(ParseErrc::missing_header_end, end_, "the header section is not terminated");
+        if (lf == q || lf[-1] != '\r') return error(ParseErrc::bad_header_value, lf, "bare LF in a header");
+        q = lf - 1;
         if (end_ - q >= 3 && is(q[2], c_wsp)) {
           q += 3;
           continue;
@@ -227,12 +229,7 @@ class MessageParser {
       seen.set(index);
       DecodeResult r;
       switch (h.id) {
-        case HeaderId::via: {
-          ViaList vias;
-          r = decode_via_list(h.value, vias, vl);
-          out_.vias.insert(out_.vias.end(), vias.begin(), vias.end());
-          break;
-        }
+        case HeaderId::via: r = decode_via_list(h.value, out_.vias, vl); break;
         case HeaderId::from: r = decode_name_addr(h.value, out_.from, vl); break;
         case HeaderId::to: r = decode_name_addr(h.value, out_.to, vl); break;
         case HeaderId::call_id: r = decode_call_id(h.value, out_.call_id); break;

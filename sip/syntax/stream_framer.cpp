@@ -10,7 +10,7 @@ using detail::is;
 void StreamFramer::feed(std::string_view bytes) {
   if (start_ > 0) {
     buffer_.erase(0, start_);
-    scanned_ -= start_;
+    scanned_ = scanned_ > start_ ? scanned_ - start_ : 0;
     start_ = 0;
   }
   buffer_.append(bytes);

@@ -35,17 +35,19 @@ struct UriScan {
   // *(cls / escaped); `escaped` = "%" HEXDIG HEXDIG.
   bool escaped_span(std::uint16_t cls, std::string_view& out) {
     const char* start = p;
-    while (p != end) {
-      if (is(*p, cls)) {
-        ++p;
-      } else if (*p == '%') {
-        if (end - p < 3 || !is(p[1], c_hex) || !is(p[2], c_hex)) return fail("bad %-escape");
-        p += 3;
+    const char* q = p;  // a local cursor keeps the loop in registers
+    while (q != end) {
+      if (is(*q, cls)) {
+        ++q;
+      } else if (*q == '%') {
+        if (end - q < 3 || !is(q[1], c_hex) || !is(q[2], c_hex)) return fail("bad %-escape", q);
+        q += 3;
       } else {
         break;
       }
     }
-    out = {start, static_cast<std::size_t>(p - start)};
+    p = q;
+    out = {start, static_cast<std::size_t>(q - start)};
     return true;
   }
 };
@@ -87,22 +89,27 @@ bool parse_headers(UriScan& s, Uri& out) {
 
 // sip:/sips: after the scheme's colon (RFC 3261 §19.1.1, §25.1).
 bool parse_sip(UriScan& s, Uri& out) {
-  // userinfo cannot hold an unescaped '@', so the first '@' ends it.
-  const char* at = std::find(s.p, s.end, '@');
-  if (at != s.end) {
-    const char* colon = std::find(s.p, at, ':');
-    UriScan user{s.begin, s.p, colon};
-    if (!user.escaped_span(user_chars, out.user)) return s.fail(user.error, user.error_at);
-    if (out.user.empty()) return s.fail("empty user part");
-    if (user.p != colon) return s.fail("bad character in user part", user.p);
+  // userinfo = user [ ":" password ] "@". Neither part can hold an unescaped
+  // '@' or a ':' of its own, so scan tentatively: without an '@' after them
+  // the characters were host and port.
+  const char* start = s.p;
+  std::string_view user, password;
+  if (!s.escaped_span(user_chars, user)) return false;
+  bool has_password = false;
+  if (s.p != s.end && *s.p == ':') {
+    ++s.p;
+    if (!s.escaped_span(password_chars, password)) return false;
+    has_password = true;
+  }
+  if (s.p != s.end && *s.p == '@') {
+    if (user.empty()) return s.fail("empty user part", start);
+    out.user = user;
     out.has_user = true;
-    if (colon != at) {
-      UriScan pw{s.begin, colon + 1, at};
-      if (!pw.escaped_span(password_chars, out.password)) return s.fail(pw.error, pw.error_at);
-      if (pw.p != at) return s.fail("bad character in password", pw.p);
-      out.has_password = true;
-    }
-    s.p = at + 1;
+    out.password = password;
+    out.has_password = has_password;
+    ++s.p;
+  } else {
+    s.p = start;
   }
   HostPort hp;
   const char* err = scan_hostport(s.p, s.end, hp);
@@ -129,14 +136,20 @@ bool parse_tel(UriScan& s, Uri& out) {
 
 }  // namespace
 
-const Param* find_param(const Params& params, std::string_view name) {
+const Param* find_param(std::span<const Param> params, std::string_view name) {
   for (const Param& p : params)
     if (iequals(p.name, name)) return &p;
   return nullptr;
 }
 
 UriParse parse_uri(std::string_view text, Uri& out, UriContext context) {
-  out = Uri{};
+  // Reset member by member: assigning a fresh Uri would copy its inline storage.
+  out.scheme = Uri::Scheme::sip;
+  out.scheme_text = out.user = out.password = out.host = out.headers = out.opaque = {};
+  out.has_user = out.has_password = out.has_port = out.has_headers = false;
+  out.host_kind = HostKind::name;
+  out.port = 0;
+  out.params.clear();
   const char* begin = text.data();
   const char* end = begin + text.size();
   if (context == UriContext::bare_addr_spec) {
@@ -293,7 +306,7 @@ bool uri_equal(const Uri& a, const Uri& b) {
   return params_equal(a.params, b.params) && headers_equal(a, b);
 }
 
-void append_params(std::string& out, const Params& params) {
+void append_params(std::string& out, std::span<const Param> params) {
   for (const Param& p : params) {
     out += ';';
     out += p.name;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -22,9 +23,11 @@ struct Param {
 };
 
 using Params = boost::container::small_vector<Param, 4>;
+// Any small_vector of parameters, whatever its inline capacity.
+using ParamsBase = boost::container::small_vector_base<Param>;
 
 // First parameter whose name matches case-insensitively, or nullptr.
-const Param* find_param(const Params& params, std::string_view name);
+const Param* find_param(std::span<const Param> params, std::string_view name);
 
 enum class HostKind : std::uint8_t { name, ipv4, ipv6 };
 
@@ -71,7 +74,7 @@ void append_uri(std::string& out, const Uri& uri);
 std::string to_string(const Uri& uri);
 
 // Appends ";name[=value]" for each parameter, re-quoting quoted values.
-void append_params(std::string& out, const Params& params);
+void append_params(std::string& out, std::span<const Param> params);
 
 // Decodes %XX escapes; returns false on a malformed escape.
 bool unescape(std::string_view in, std::string& out);

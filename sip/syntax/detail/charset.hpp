@@ -22,6 +22,8 @@ enum CharClass : std::uint16_t {
   c_wsp = 1 << 11,             // SP / HTAB
   c_host = 1 << 12,            // alphanum / "-" / "."
   c_ipv6 = 1 << 13,            // HEXDIG / ":" / "."
+  c_qdtext = 1 << 14,          // qdtext but LWS's CRLF: SP, HTAB, %x21, %x23-5B, %x5D-7E, UTF-8 octets
+  c_text = 1 << 15,            // TEXT-UTF8char, SP, HTAB: all but the controls
 };
 
 constexpr std::array<std::uint16_t, 256> make_char_table() {
@@ -49,6 +51,13 @@ constexpr std::array<std::uint16_t, 256> make_char_table() {
   for (int c = 0; c < 256; ++c)
     if (t[c] & c_hex) t[c] |= c_ipv6;
   add(":.", c_ipv6);
+  for (int c = 0x20; c < 0x7f; ++c)
+    if (c != '"' && c != '\\') t[c] |= c_qdtext;
+  for (int c = 0x80; c < 0x100; ++c) t[c] |= c_qdtext;
+  t['\t'] |= c_qdtext;
+  for (int c = 0; c < 256; ++c)
+    if (t[c] & c_qdtext) t[c] |= c_text;
+  add("\"\\", c_text);
   return t;
 }
 

@@ -132,7 +132,7 @@ DecodeResult visit_header_value(const Header& header, const ValueLimits& limits,
       RetryAfter value;
       return with(decode_retry_after(v, value, limits), value);
     }
-    default: return with(DecodeResult{}, RawText{v});
+    default: return word(decode_text(v));
   }
 }
 

@@ -44,6 +44,7 @@ class Scanner {
   // contain CRLF where a continuation line follows, so any CR LF met here is a
   // fold. Returns whether anything was skipped.
   bool skip_lws() {
+    if (p_ == end_ || (*p_ != ' ' && *p_ != '\t' && *p_ != '\r')) return false;  // the common case
     const char* start = p_;
     while (p_ != end_) {
       if (is(*p_, c_wsp)) {
@@ -68,9 +69,13 @@ class Scanner {
   // SWS c SWS, as for SEMI, COMMA, EQUAL, SLASH, COLON. Leaves the cursor
   // unmoved when c is not next.
   bool separator(char c) {
+    if (p_ != end_ && *p_ == c) {  // the common case: no whitespace before c
+      ++p_;
+      skip_lws();
+      return true;
+    }
     const char* save = p_;
-    skip_lws();
-    if (consume(c)) {
+    if (skip_lws() && consume(c)) {
       skip_lws();
       return true;
     }
@@ -80,8 +85,10 @@ class Scanner {
 
   std::string_view span(std::uint16_t cls) {
     const char* start = p_;
-    while (p_ != end_ && is(*p_, cls)) ++p_;
-    return {start, static_cast<std::size_t>(p_ - start)};
+    const char* q = p_;  // a local cursor keeps the loop in registers
+    while (q != end_ && is(*q, cls)) ++q;
+    p_ = q;
+    return {start, static_cast<std::size_t>(q - start)};
   }
 
   std::string_view token() { return span(c_token); }
@@ -93,6 +100,8 @@ class Scanner {
     if (!consume('"')) return fail("expected '\"'");
     const char* start = p_;
     while (p_ != end_) {
+      span(c_qdtext);
+      if (p_ == end_) break;
       const char c = *p_;
       if (c == '"') {
         inner = {start, static_cast<std::size_t>(p_ - start)};
@@ -107,15 +116,8 @@ class Scanner {
         p_ += 2;
         continue;
       }
-      if (c == '\r') {
-        if (!skip_lws()) return fail("bare CR in quoted string");
-        continue;
-      }
-      // qdtext = LWS / %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII
-      const auto u = static_cast<unsigned char>(c);
-      if (u < 0x20 && c != '\t') return fail("control character in quoted string");
-      if (u == 0x7f) return fail("control character in quoted string");
-      ++p_;
+      if (c == '\r' && skip_lws()) continue;
+      return fail("control character in quoted string");
     }
     return fail("unterminated quoted string");
   }
