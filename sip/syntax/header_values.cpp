@@ -12,7 +12,7 @@ constexpr std::uint32_t max_cseq = 0x7fffffffu;  // §8.1.1.5: less than 2**31
 constexpr std::uint32_t max_uint32 = 0xffffffffu;
 constexpr int max_comment_depth = 8;             // nesting bound for comments
 
-DecodeResult result(const Scanner& s) { return {s.error_what(), s.error_at()}; }
+DecodeResult result(const Scanner& s) { return {s.error_what(), s.error_at(), s.over_limit()}; }
 
 // The value must be used up.
 DecodeResult finish(Scanner& s, bool ok) {
@@ -28,7 +28,7 @@ enum class ParamStyle : std::uint8_t {
 // *( SEMI param ), param = token [ EQUAL gen-value ].
 bool parse_params(Scanner& s, ParamsBase& out, const ValueLimits& limits, ParamStyle style = ParamStyle::generic) {
   while (s.separator(';')) {
-    if (out.size() >= limits.max_params) return s.fail("too many parameters");
+    if (out.size() >= limits.max_params) return s.fail_limit("too many parameters");
     Param p;
     p.name = s.token();
     if (p.name.empty()) return s.fail("empty parameter");
@@ -130,7 +130,7 @@ DecodeResult decode_list(std::string_view value, List& out, const ValueLimits& l
   bool ok = true;
   do {
     if (out.size() - first >= limits.max_list_values) {
-      ok = s.fail("too many values");
+      ok = s.fail_limit("too many values");
       break;
     }
     out.emplace_back();
@@ -316,7 +316,7 @@ DecodeResult decode_auth(std::string_view value, AuthValue& out, const ValueLimi
   bool ok = true;
   do {
     if (out.params.size() >= limits.max_params) {
-      ok = s.fail("too many parameters");
+      ok = s.fail_limit("too many parameters");
       break;
     }
     Param p;

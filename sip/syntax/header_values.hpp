@@ -24,6 +24,7 @@ struct ValueLimits {
 struct DecodeResult {
   const char* error = nullptr;  // static text; nullptr on success
   const char* at = nullptr;     // where in the value the fault lies
+  bool over_limit = false;      // a ValueLimits bound was reached
   explicit operator bool() const { return error == nullptr; }
 };
 

@@ -23,18 +23,61 @@ bool is_ipv4(std::string_view s) {
   return parts == 3 && digits > 0;
 }
 
+// IPv6address (RFC 3261 §25.1 as corrected by RFC 5954): groups of one to
+// four hex digits, at most one "::", an optional IPv4address at the end.
+// RFC 5118 §4.10: the form the original ABNF produced, ":::" before an IPv4
+// tail ("2001:db8:::192.0.2.1"), is tolerated.
+bool is_ipv6(std::string_view s) {
+  const std::size_t n = s.size();
+  int groups = 0;
+  bool compressed = false;
+  std::size_t i = 0;
+  if (s.starts_with("::")) {
+    compressed = true;
+    i = 2;
+  } else if (s.starts_with(":")) {
+    return false;
+  }
+  while (i < n) {
+    std::size_t j = i;
+    while (j < n && is(s[j], c_hex)) ++j;
+    if (j < n && s[j] == '.') {  // the IPv4 tail
+      if (!is_ipv4(s.substr(i))) return false;
+      groups += 2;
+      break;
+    }
+    if (j == i || j - i > 4) return false;
+    ++groups;
+    i = j;
+    if (i == n) break;
+    if (s[i++] != ':' || i == n) return false;
+    if (s[i] == ':') {
+      if (compressed) return false;
+      compressed = true;
+      ++i;
+      if (i < n && s[i] == ':') {  // RFC 5118 §4.10 tolerance
+        if (!is_ipv4(s.substr(i + 1))) return false;
+        groups += 2;
+        break;
+      }
+    }
+  }
+  return compressed ? groups <= 7 : groups == 8;
+}
+
 }  // namespace
 
 const char* scan_host(const char*& p, const char* end, HostPort& out) {
   const char* start = p;
   if (p != end && *p == '[') {
-    // IPv6reference. RFC 5118 §4.10: tolerate the RFC 3261 ABNF's three-colon
-    // form, so only the character set and the presence of colons are checked.
+    // IPv6reference = "[" IPv6address "]"
     ++p;
-    int colons = 0;
-    while (p != end && is(*p, c_ipv6)) colons += *p++ == ':';
+    while (p != end && is(*p, c_ipv6)) ++p;
     if (p == end || *p != ']') return "unterminated IPv6 reference";
-    if (colons < 2 || p - start > 47) return "malformed IPv6 reference";
+    if (!is_ipv6({start + 1, static_cast<std::size_t>(p - start - 1)})) {
+      p = start;
+      return "malformed IPv6 reference";
+    }
     ++p;
     out.host = {start, static_cast<std::size_t>(p - start)};
     out.kind = HostKind::ipv6;

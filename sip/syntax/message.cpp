@@ -250,8 +250,9 @@ class MessageParser {
         default: r = visit_header_value(h, vl, [](const auto&) {}); break;
       }
       if (!r) {
-        const ParseErrc code = h.id == HeaderId::content_length ? ParseErrc::bad_content_length
-                                                                : ParseErrc::bad_header_value;
+        const ParseErrc code = r.over_limit                         ? ParseErrc::too_many_values
+                               : h.id == HeaderId::content_length ? ParseErrc::bad_content_length
+                                                                  : ParseErrc::bad_header_value;
         return error(code, r.at != nullptr ? r.at : h.value.data(), r.error, h.id);
       }
     }

@@ -85,8 +85,8 @@ ParseError StreamFramer::frame_size(std::size_t header_end) {
       detail::Scanner s(text.substr(colon + 1));
       s.skip_lws();
       unsigned long long value = 0;
-      if (!s.number(limits_.max_message_size, value, "") || (s.skip_lws(), !s.at_end()))
-        return fail(ParseErrc::bad_content_length, line, "not a length within the size limit");
+      if (!s.number(0xffffffffu, value, "") || (s.skip_lws(), !s.at_end()))
+        return fail(ParseErrc::bad_content_length, line, "not a length");
       // RFC 4475 §3.3.9: differing lengths leave the framing undefined.
       if (length && *length != value) return fail(ParseErrc::bad_content_length, line, "given twice");
       length = value;

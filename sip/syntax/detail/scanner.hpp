@@ -37,8 +37,14 @@ class Scanner {
     p_ = at;
     return fail(what);
   }
+  // A failure because a ValueLimits bound was reached, not bad syntax.
+  bool fail_limit(const char* what) {
+    if (error_at_ == nullptr) over_limit_ = true;
+    return fail(what);
+  }
   const char* error_at() const { return error_at_; }
   const char* error_what() const { return error_what_; }
+  bool over_limit() const { return over_limit_; }
 
   // LWS = [*WSP CRLF] 1*WSP (§25.1). Header values handed to decoders only
   // contain CRLF where a continuation line follows, so any CR LF met here is a
@@ -141,6 +147,7 @@ class Scanner {
   const char* end_;
   const char* error_at_ = nullptr;
   const char* error_what_ = nullptr;
+  bool over_limit_ = false;
 };
 
 }  // namespace cosip::sip::detail

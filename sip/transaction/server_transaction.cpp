@@ -1,0 +1,103 @@
+#include "sip/transaction/server_transaction.hpp"
+
+#include <algorithm>
+
+namespace cosip::sip {
+
+ServerTransaction::ServerTransaction(bool invite, bool reliable, const TimerConfig& timers)
+    : timers_(timers), invite_(invite), reliable_(reliable), state_(invite ? State::proceeding : State::trying) {}
+
+bool ServerTransaction::respond(int code, std::string response, TimePoint now) {
+  if (state_ != State::trying && state_ != State::proceeding) return false;
+  last_response_ = std::move(response);
+  send_ = true;
+  if (code < 200) {
+    state_ = State::proceeding;
+    return true;
+  }
+  if (invite_ && code < 300) {
+    // RFC 6026 §8.5: Accepted absorbs INVITE retransmissions and passes ACKs
+    // up until Timer L fires.
+    state_ = State::accepted;
+    end_at_ = now + timers_.timer_l();
+    return true;
+  }
+  state_ = State::completed;
+  if (invite_) {
+    // §17.2.1: Timer G retransmits over unreliable transports; Timer H bounds the wait for the ACK.
+    if (!reliable_) {
+      retransmit_interval_ = timers_.t1;
+      retransmit_at_ = now + retransmit_interval_;
+    }
+    timeout_at_ = now + timers_.timer_h();
+  } else {
+    // §17.2.2: Timer J absorbs request retransmissions; zero when reliable.
+    end_at_ = now + (reliable_ ? Duration{0} : timers_.timer_j());
+  }
+  return true;
+}
+
+void ServerTransaction::on_request_retransmission() {
+  // §17.2.1 / §17.2.2: resend the last provisional or final response. In
+  // Accepted the retransmission is absorbed; the TU's 2xx retransmissions
+  // cover it (RFC 6026 §8.5).
+  if (!last_response_.empty() &&
+      (state_ == State::proceeding || state_ == State::completed))
+    send_ = true;
+}
+
+ServerEvent ServerTransaction::on_ack(TimePoint now) {
+  if (state_ == State::accepted) return ServerEvent::ack;
+  if (state_ == State::completed) {
+    // §17.2.1: Confirmed absorbs further ACKs for Timer I (zero when reliable).
+    state_ = State::confirmed;
+    retransmit_at_.reset();
+    timeout_at_.reset();
+    end_at_ = now + (reliable_ ? Duration{0} : timers_.t4);
+  }
+  return ServerEvent::none;
+}
+
+ServerEvent ServerTransaction::on_timeout(TimePoint now) {
+  if (state_ == State::terminated) return ServerEvent::none;
+  if (timeout_at_ && now >= *timeout_at_) {
+    terminate();
+    return ServerEvent::ack_timeout;
+  }
+  if (end_at_ && now >= *end_at_) {
+    terminate();
+    return ServerEvent::none;
+  }
+  if (retransmit_at_ && now >= *retransmit_at_) {
+    send_ = true;
+    retransmit_interval_ = std::min(2 * retransmit_interval_, timers_.t2);
+    retransmit_at_ = now + retransmit_interval_;
+  }
+  return ServerEvent::none;
+}
+
+ServerEvent ServerTransaction::on_transport_error() {
+  if (state_ == State::terminated) return ServerEvent::none;
+  terminate();
+  return ServerEvent::transport_error;
+}
+
+void ServerTransaction::terminate() {
+  state_ = State::terminated;
+  retransmit_at_.reset();
+  timeout_at_.reset();
+  end_at_.reset();
+  send_ = false;
+}
+
+std::optional<TimePoint> ServerTransaction::next_timeout() const {
+  return earliest({retransmit_at_, timeout_at_, end_at_});
+}
+
+std::optional<std::string_view> ServerTransaction::poll_transmit() {
+  if (!send_) return std::nullopt;
+  send_ = false;
+  return std::string_view(last_response_);
+}
+
+}  // namespace cosip::sip

@@ -1,0 +1,136 @@
+// The transaction layer (RFC 3261 §17): owns the client and server
+// transactions, matches incoming messages to them (§17.1.3, §17.2.3) and keeps
+// their timers in one queue. Pure: the I/O shell passes messages and time in,
+// and drains the bytes to send after every call.
+//
+// Flow for an incoming message:
+//   response -> client transaction by (top Via branch, CSeq method)
+//               -> to the TU, absorbed, or stray (no transaction: 2xx
+//                  retransmissions of a finished INVITE, for the dialog layer)
+//   request  -> server transaction by (branch, sent-by, method; ACK -> INVITE)
+//               -> retransmission absorbed / ACK to the TU / new request: a
+//                  server transaction is created (not for ACK) and the TU answers
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sip/syntax/message.hpp"
+#include "sip/transaction/client_transaction.hpp"
+#include "sip/transaction/server_transaction.hpp"
+
+namespace cosip::sip {
+
+using TransactionId = std::uint64_t;
+
+// What the shell does with an incoming message.
+struct Incoming {
+  enum class Kind : std::uint8_t {
+    response,       // a response for the TU of client transaction `id`
+    stray_response, // matches no transaction (e.g. a retransmitted 2xx to INVITE)
+    request,        // a new request; server transaction `id` awaits the TU's answer
+    ack,            // an ACK for the TU: for a 2xx (dialog layer), `id` 0 when unmatched
+    absorbed,       // a retransmission the transaction layer handled
+  };
+  Kind kind;
+  TransactionId id = 0;
+};
+
+// A timer or transport outcome the TU must hear of.
+struct TransactionEvent {
+  enum class Kind : std::uint8_t { timeout, transport_error, ack_timeout, terminated };
+  Kind kind;
+  TransactionId id;
+  std::uint64_t context;  // the shell's tag given at creation
+};
+
+struct Transmit {
+  TransactionId id;
+  std::uint64_t context;
+  std::string_view bytes;  // valid until the next call into the layer
+};
+
+class TransactionLayer {
+ public:
+  explicit TransactionLayer(const TimerConfig& timers = {}) : timers_(timers) {}
+
+  const TimerConfig& timers() const { return timers_; }
+
+  // Starts a client transaction for a request the TU built (its top Via
+  // carries a unique branch). `context` is the shell's tag for where to send.
+  TransactionId start_client(std::string request, bool reliable, std::uint64_t context, TimePoint now);
+
+  // A parsed incoming message. `context` tags where it came from (used for
+  // server transactions created by it).
+  Incoming on_message(const Message& msg, bool reliable, std::uint64_t context, TimePoint now);
+
+  // The TU's response for server transaction `id`. False when the
+  // transaction is gone or already answered finally.
+  bool respond(TransactionId id, int code, std::string response, TimePoint now);
+
+  // The transport failed to send for transaction `id` (§17.1.4, §17.2.4).
+  void on_transport_error(TransactionId id);
+
+  std::optional<TimePoint> next_timeout();
+  void on_timeout(TimePoint now);
+
+  // Drains what to send, one message at a time.
+  std::optional<Transmit> poll_transmit();
+  // Drains events for the TU.
+  std::optional<TransactionEvent> poll_event();
+
+  // The client transaction's request, for a TU that answers a challenge or
+  // cancels it; nullptr when gone.
+  const ClientTransaction* client(TransactionId id) const;
+  std::size_t size() const { return clients_.size() + servers_.size(); }
+
+ private:
+  struct Client {
+    std::unique_ptr<ClientTransaction> txn;
+    std::string key;
+    std::uint64_t context;
+    std::optional<TimePoint> scheduled;  // last deadline queued for it
+  };
+  struct Server {
+    std::unique_ptr<ServerTransaction> txn;
+    std::string key;
+    std::uint64_t context;
+    std::optional<TimePoint> scheduled;
+  };
+  struct Deadline {
+    TimePoint at;
+    TransactionId id;
+    bool operator>(const Deadline& o) const { return at > o.at; }
+  };
+
+  void after_client(TransactionId id, Client& c);
+  void after_server(TransactionId id, Server& s);
+  void schedule(TransactionId id, std::optional<TimePoint>& scheduled, std::optional<TimePoint> at);
+  void push_event(TransactionEvent::Kind kind, TransactionId id, std::uint64_t context);
+
+  TimerConfig timers_;
+  TransactionId next_id_ = 1;
+  std::unordered_map<TransactionId, Client> clients_;
+  std::unordered_map<TransactionId, Server> servers_;
+  std::unordered_map<std::string, TransactionId> client_keys_;
+  std::unordered_map<std::string, TransactionId> server_keys_;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  std::vector<TransactionId> pending_transmit_;
+  std::vector<TransactionEvent> events_;
+  std::size_t event_head_ = 0;
+};
+
+// §17.1.3: the client transaction a response belongs to.
+std::string client_key(std::string_view branch, std::string_view method);
+// §17.2.3: the server transaction a request belongs to (ACK maps to INVITE);
+// RFC 2543 requests without the magic cookie match by their Call-ID, From
+// tag, CSeq number and top Via.
+std::string server_key(const Message& request);
+
+}  // namespace cosip::sip
