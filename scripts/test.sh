@@ -8,7 +8,25 @@ cd "$(dirname "$0")/.."
 
 [ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build
-meson test -C build --print-errorlogs --num-processes "$(nproc)"
+status=0
+meson test -C build --print-errorlogs --num-processes "$(nproc)" || status=$?
+# One closing line over all suites: doctest cases where a test reports them,
+# else the test itself.
+python3 - build/meson-logs/testlog.json <<'PY'
+import json, re, sys
+passed = failed = 0
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    m = re.search(r"test cases:\s*\d+ \|\s*(\d+) passed \|\s*(\d+) failed", t.get("stdout", ""))
+    if m:
+        passed += int(m.group(1)); failed += int(m.group(2))
+    elif t["result"] == "OK":
+        passed += 1
+    else:
+        failed += 1
+print(f"{passed} passed, {failed} failed")
+PY
+[ "$status" -eq 0 ] || exit "$status"
 
 seconds="${COSIP_FUZZ_SECONDS:-60}"
 if [ "$seconds" -gt 0 ]; then
