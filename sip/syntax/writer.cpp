@@ -1,5 +1,7 @@
 #include "sip/syntax/writer.hpp"
 
+#include "sip/syntax/detail/charset.hpp"
+
 namespace cosip::sip {
 
 void MessageWriter::begin_header(std::string_view name) {
@@ -40,12 +42,47 @@ std::string MessageWriter::finish(std::string_view body, std::string_view conten
   return std::move(out_);
 }
 
-MessageWriter response_to(const Message& request, int code, std::string_view reason, std::string_view to_tag) {
+namespace {
+
+// §18.2.1: add received when the sent-by host is not the source address;
+// RFC 3581 §4: fill in an empty rport with the source port.
+void write_top_via(MessageWriter& w, const Via& top, const ReceivedFrom& source) {
+  Via via = top;
+  std::string port;
+  for (Param& p : via.params) {
+    if (detail::iequals(p.name, "rport") && !p.has_value) {
+      port = std::to_string(source.port);
+      p.value = port;
+      p.has_value = true;
+    }
+  }
+  if (via.host != source.address && via.received() == nullptr)
+    via.params.push_back(Param{"received", source.address, true, false});
+  w.header(HeaderId::via, via);
+}
+
+}  // namespace
+
+MessageWriter response_to(const Message& request, int code, std::string_view reason, std::string_view to_tag,
+                          const ReceivedFrom* source) {
   MessageWriter w;
   w.status_line(code, reason);
+  bool first_via = true;
   for (const Header& h : request.headers) {
     switch (h.id) {
       case HeaderId::via:
+        if (first_via && source != nullptr && !request.vias.empty()) {
+          // The top Via rewritten, the rest of its line kept as typed values.
+          write_top_via(w, request.vias.front(), *source);
+          std::size_t in_line = 1;
+          ViaList line;
+          if (decode_via_list(h.value, line))
+            for (; in_line < line.size(); ++in_line) w.header(HeaderId::via, line[in_line]);
+        } else {
+          w.header(canonical_name(h.id), h.value);
+        }
+        first_via = false;
+        break;
       case HeaderId::from:
       case HeaderId::call_id:
       case HeaderId::cseq: w.header(canonical_name(h.id), h.value); break;

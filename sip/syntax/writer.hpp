@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "sip/syntax/header_values.hpp"
 #include "sip/syntax/headers.hpp"
@@ -22,10 +23,16 @@ class MessageWriter {
   MessageWriter& header(std::string_view name, std::string_view value);
   MessageWriter& header(HeaderId id, std::string_view value) { return header(canonical_name(id), value); }
   template <class T>
+    requires(!std::is_convertible_v<const T&, std::string_view>)
   MessageWriter& header(HeaderId id, const T& value) {
     begin_header(canonical_name(id));
     append(out_, value);
     out_ += "\r\n";
+    return *this;
+  }
+  // Complete header lines, each ending in CRLF, written as they are.
+  MessageWriter& header_lines(std::string_view lines) {
+    out_ += lines;
     return *this;
   }
   // Copies a received header field, value as received (folds kept).
@@ -39,11 +46,18 @@ class MessageWriter {
   std::string out_;
 };
 
+// Where the request came from, for the top Via of the response (RFC 3261
+// §18.2.1 received, RFC 3581 rport).
+struct ReceivedFrom {
+  std::string_view address;
+  std::uint16_t port = 0;
+};
+
 // A response to `request` (RFC 3261 §8.2.6.2): Via, From, Call-ID and CSeq
 // copied, To copied with `to_tag` added when it has none and the code is
 // above 100. The writer is left open for more headers and finish().
 MessageWriter response_to(const Message& request, int code, std::string_view reason,
-                          std::string_view to_tag = {});
+                          std::string_view to_tag = {}, const ReceivedFrom* source = nullptr);
 
 // The usual reason phrase of a status code ("" when unknown).
 std::string_view reason_phrase(int code);

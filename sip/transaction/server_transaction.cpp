@@ -9,8 +9,8 @@ ServerTransaction::ServerTransaction(bool invite, bool reliable, const TimerConf
 
 bool ServerTransaction::respond(int code, std::string response, TimePoint now) {
   if (state_ != State::trying && state_ != State::proceeding) return false;
-  last_response_ = std::move(response);
-  send_ = true;
+  last_response_ = response;
+  outbox_.push_back(std::move(response));
   if (code < 200) {
     state_ = State::proceeding;
     return true;
@@ -41,9 +41,8 @@ void ServerTransaction::on_request_retransmission() {
   // §17.2.1 / §17.2.2: resend the last provisional or final response. In
   // Accepted the retransmission is absorbed; the TU's 2xx retransmissions
   // cover it (RFC 6026 §8.5).
-  if (!last_response_.empty() &&
-      (state_ == State::proceeding || state_ == State::completed))
-    send_ = true;
+  if (!last_response_.empty() && (state_ == State::proceeding || state_ == State::completed))
+    resend_ = true;
 }
 
 ServerEvent ServerTransaction::on_ack(TimePoint now) {
@@ -69,7 +68,7 @@ ServerEvent ServerTransaction::on_timeout(TimePoint now) {
     return ServerEvent::none;
   }
   if (retransmit_at_ && now >= *retransmit_at_) {
-    send_ = true;
+    resend_ = true;
     retransmit_interval_ = std::min(2 * retransmit_interval_, timers_.t2);
     retransmit_at_ = now + retransmit_interval_;
   }
@@ -87,7 +86,8 @@ void ServerTransaction::terminate() {
   retransmit_at_.reset();
   timeout_at_.reset();
   end_at_.reset();
-  send_ = false;
+  outbox_.clear();
+  resend_ = false;
 }
 
 std::optional<TimePoint> ServerTransaction::next_timeout() const {
@@ -95,8 +95,13 @@ std::optional<TimePoint> ServerTransaction::next_timeout() const {
 }
 
 std::optional<std::string_view> ServerTransaction::poll_transmit() {
-  if (!send_) return std::nullopt;
-  send_ = false;
+  if (!outbox_.empty()) {
+    sending_ = std::move(outbox_.front());
+    outbox_.pop_front();
+    return std::string_view(sending_);
+  }
+  if (!resend_) return std::nullopt;
+  resend_ = false;
   return std::string_view(last_response_);
 }
 

@@ -13,6 +13,7 @@
 // reaches the TU.
 #pragma once
 
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,7 +53,8 @@ class ServerTransaction {
   ServerEvent on_transport_error();
 
   std::optional<TimePoint> next_timeout() const;
-  // The response to send now, if any; valid until the next respond().
+  // The next response to send, if any, in the order the TU gave them (a 1xx
+  // and a final one may both be waiting); valid until the next call.
   std::optional<std::string_view> poll_transmit();
 
  private:
@@ -63,7 +65,9 @@ class ServerTransaction {
   bool reliable_;
   State state_;
   std::string last_response_;
-  bool send_ = false;
+  std::deque<std::string> outbox_;  // responses given by the TU, not yet sent
+  std::string sending_;
+  bool resend_ = false;             // last_response_ is due again
   Duration retransmit_interval_{};
   std::optional<TimePoint> retransmit_at_;  // Timer G
   std::optional<TimePoint> timeout_at_;     // Timer H

@@ -23,7 +23,10 @@ std::string client_key(std::string_view branch, std::string_view method) {
 }
 
 std::string server_key(const Message& request) {
-  const std::string_view method = request.method == "ACK" ? std::string_view("INVITE") : request.method;
+  return server_key(request, request.method == "ACK" ? std::string_view("INVITE") : request.method);
+}
+
+std::string server_key(const Message& request, std::string_view method) {
   std::string key;
   if (request.vias.empty()) return key;
   const Via& top = request.vias.front();
@@ -208,6 +211,11 @@ std::optional<TransactionEvent> TransactionLayer::poll_event() {
     return std::nullopt;
   }
   return events_[event_head_++];
+}
+
+TransactionId TransactionLayer::find_server(const Message& request, std::string_view method) const {
+  const auto it = server_keys_.find(server_key(request, method));
+  return it == server_keys_.end() ? 0 : it->second;
 }
 
 const ClientTransaction* TransactionLayer::client(TransactionId id) const {

@@ -85,6 +85,10 @@ class TransactionLayer {
   // Drains events for the TU.
   std::optional<TransactionEvent> poll_event();
 
+  // The server transaction `request` would match if it had `method`: the
+  // INVITE a CANCEL cancels (§9.2). 0 when there is none.
+  TransactionId find_server(const Message& request, std::string_view method) const;
+
   // The client transaction's request, for a TU that answers a challenge or
   // cancels it; nullptr when gone.
   const ClientTransaction* client(TransactionId id) const;
@@ -132,5 +136,6 @@ std::string client_key(std::string_view branch, std::string_view method);
 // RFC 2543 requests without the magic cookie match by their Call-ID, From
 // tag, CSeq number and top Via.
 std::string server_key(const Message& request);
+std::string server_key(const Message& request, std::string_view method);
 
 }  // namespace cosip::sip

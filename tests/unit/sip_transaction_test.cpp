@@ -221,6 +221,20 @@ TEST_CASE("INVITE server: retransmitted INVITE resends the last response; 486 re
   CHECK_FALSE(contains(events(layer), TransactionEvent::Kind::ack_timeout));
 }
 
+TEST_CASE("INVITE server: a 180 and a 200 given before the shell drains are both sent, in order") {
+  TransactionLayer layer;
+  const TimePoint t0{};
+  const std::string req = request("INVITE");
+  Parsed invite(req);
+  const Incoming in = layer.on_message(invite.msg, false, 0, t0);
+  layer.respond(in.id, 180, response_for(req, 180), t0);
+  layer.respond(in.id, 200, response_for(req, 200), t0);
+  const auto sent = drain(layer);
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[0].starts_with("SIP/2.0 180"));
+  CHECK(sent[1].starts_with("SIP/2.0 200"));
+}
+
 TEST_CASE("INVITE server: without an ACK Timer H gives up and tells the TU") {
   TransactionLayer layer;
   const TimePoint t0{};

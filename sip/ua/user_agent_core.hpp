@@ -1,0 +1,154 @@
+// The UA core (RFC 3261 §8, §12-§15): what a user agent does with requests
+// and responses above the transaction layer. Pure: messages and time go in,
+// bytes to send and events for the application come out.
+//
+// Flow of an incoming request:
+//   transaction layer (retransmissions absorbed) ->
+//   CANCEL: matched to its INVITE: 200, and 487 to the INVITE (§9.2) ->
+//   in a dialog (To tag): dialog found (else 481), CSeq in order (else 500),
+//     BYE ends the dialog with 200 (§15.1.2), others go to the application ->
+//   outside: Request-URI scheme (416), method (501/405), Require (420),
+//     merged request (482), session body type (415); OPTIONS answered here
+//     (§11.2); the rest goes to the application, which calls respond().
+// Responses the application sends to an INVITE create the dialog (§12.1.1)
+// and a 2xx is retransmitted until its ACK (§13.3.1.4).
+// On the UAC side, each 2xx to an INVITE creates a dialog and is ACKed by the
+// core, again for each retransmission (§13.2.2.4).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sip/syntax/message.hpp"
+#include "sip/transaction/transaction_layer.hpp"
+#include "sip/ua/accepted_invite.hpp"
+#include "sip/ua/dialog.hpp"
+#include "sip/ua/ids.hpp"
+
+namespace cosip::sip {
+
+// Where a message came from, as the I/O shell describes it.
+struct Source {
+  std::string address;  // IP address text, IPv6 without brackets
+  std::uint16_t port = 0;
+  bool reliable = false;     // TCP / TLS
+  std::uint64_t context = 0; // the shell's handle for sending back (connection or address)
+};
+
+struct UaConfig {
+  std::string contact;  // our Contact URI, e.g. "sip:cosip@127.0.0.1:5060"
+  std::string user_agent = "cosip/0.1";
+  // Methods this UA handles; a known SIP method outside this list gets 405.
+  std::vector<std::string> allow = {"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "MESSAGE"};
+  // Option tags we support; a Require naming another gets 420.
+  std::vector<std::string> supported = {};
+  // Body types accepted in INVITE (415 otherwise, with Accept).
+  std::vector<std::string> session_types = {"application/sdp"};
+  // The Via of requests the core builds itself (ACK of a 2xx).
+  std::string via_transport = "UDP";
+  std::string via_sent_by;  // host:port
+  TimerConfig timers;
+};
+
+// A message to send: to the shell's `context`, or, when `uri` is set, to the
+// next hop that URI resolves to (ACKs of 2xx follow the dialog's route).
+struct Outgoing {
+  std::uint64_t context = 0;
+  std::string uri;
+  std::string_view bytes;
+};
+
+class UserAgentCore {
+ public:
+  struct IncomingRequest {
+    TransactionId id;
+    const Message& request;
+    Dialog* dialog;  // the dialog it belongs to, or nullptr
+  };
+  struct Callbacks {
+    // A request the application must answer with respond().
+    std::function<void(const IncomingRequest&)> on_request;
+    // The ACK of a 2xx we sent arrived.
+    std::function<void(Dialog&, const Message& ack)> on_ack;
+    // An INVITE we had not answered finally was cancelled (487 already sent).
+    std::function<void(TransactionId invite)> on_cancel;
+    // A dialog ended: BYE received, or the ACK of our 2xx never came.
+    std::function<void(const Dialog&, std::string_view why)> on_dialog_end;
+    // UAC: a response for a request we sent (provisional or final); for a
+    // 2xx to INVITE, `dialog` is the dialog it created.
+    std::function<void(TransactionId, const Message& response, Dialog* dialog)> on_response;
+    // UAC: a request we sent got no final response (Timer B/F) or could not be sent.
+    std::function<void(TransactionId, TransactionEvent::Kind)> on_request_failed;
+  };
+
+  UserAgentCore(UaConfig config, Callbacks callbacks);
+  ~UserAgentCore();
+
+  const UaConfig& config() const { return config_; }
+  IdGenerator& ids() { return ids_; }
+
+  void on_message(const Message& msg, const Source& source, TimePoint now);
+
+  // Answers server transaction `id`. Headers: complete lines ending in CRLF.
+  // False when the transaction is unknown or already answered finally.
+  bool respond(TransactionId id, int code, std::string_view reason = {}, std::string_view extra_headers = {},
+               std::string_view body = {}, std::string_view content_type = {}, TimePoint now = {});
+
+  // UAC: starts a client transaction for a request built by the caller.
+  TransactionId send_request(std::string request, bool reliable, std::uint64_t context, TimePoint now);
+
+  // Ends a confirmed dialog with a BYE; returns the BYE's transaction, 0 when
+  // no such dialog. `via` is a complete Via value without branch (added here).
+  TransactionId send_bye(const DialogId& id, std::string_view via, bool reliable, std::uint64_t context,
+                         TimePoint now);
+
+  Dialog* find_dialog(const DialogId& id);
+  std::size_t dialog_count() const { return dialogs_.size(); }
+  std::size_t transaction_count() const { return transactions_.size(); }
+
+  std::optional<TimePoint> next_timeout();
+  void on_timeout(TimePoint now);
+  // Drains what to send; each view is valid until the next call into the core.
+  std::optional<Outgoing> poll_transmit();
+
+ private:
+  struct Pending;
+  struct Uac;
+
+  void on_request(const Message& msg, const Source& source, TimePoint now);
+  void on_new_request(TransactionId id, const Message& msg, const Source& source, TimePoint now);
+  void on_response(TransactionId id, const Message& msg, TimePoint now);
+  void on_stray_response(const Message& msg);
+  void on_ack(const Message& msg);
+  void handle_cancel(TransactionId id, const Message& msg, TimePoint now);
+  void drain_events();
+  bool reject(TransactionId id, int code, std::string_view extra_headers, TimePoint now);
+
+  UaConfig config_;
+  Callbacks callbacks_;
+  IdGenerator ids_;
+  TransactionLayer transactions_;
+  std::unordered_map<TransactionId, std::unique_ptr<Pending>> pending_;  // unanswered server transactions
+  std::unordered_map<std::string, TransactionId> merge_keys_;            // §8.2.2.2
+  std::unordered_map<TransactionId, std::unique_ptr<Uac>> uac_;          // INVITEs we sent
+  std::unordered_map<std::string, Dialog> dialogs_;
+  struct Accepted {
+    AcceptedInvite invite;
+    std::uint64_t context;  // where the INVITE came from
+  };
+  std::unordered_map<std::string, Accepted> accepted_;  // UAS: 2xx awaiting ACK, by dialog key
+  std::unordered_map<std::string, std::string> acks_;   // UAC: ACK of each 2xx, by dialog key
+  std::deque<Outgoing> outgoing_;                        // views into acks_
+  Outgoing last_;
+};
+
+std::string dialog_key(std::string_view call_id, std::string_view local_tag, std::string_view remote_tag);
+
+}  // namespace cosip::sip

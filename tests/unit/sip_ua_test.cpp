@@ -1,0 +1,347 @@
+// UA core (RFC 3261 §8, §9, §12-§15): two cores joined by an in-memory
+// network on a virtual clock, and the UAS checks one by one.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "sip/syntax/writer.hpp"
+#include "sip/ua/user_agent_core.hpp"
+
+using namespace cosip::sip;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string sdp = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+                        "m=audio 4000 RTP/AVP 0\r\n";
+
+UaConfig config(std::string contact, std::string sent_by) {
+  UaConfig c;
+  c.contact = std::move(contact);
+  c.via_sent_by = std::move(sent_by);
+  return c;
+}
+
+// Carries every message one core sends to the other, parsed as the shell
+// would, from a fixed address per side.
+struct Network {
+  UserAgentCore* a = nullptr;
+  UserAgentCore* b = nullptr;
+  TimePoint now{};
+  std::vector<std::string> a_sent, b_sent;
+  bool drop_from_a = false;  // lose everything a sends
+
+  void flush() {
+    for (bool progress = true; progress;) {
+      progress = false;
+      while (auto o = a->poll_transmit()) {
+        progress = true;
+        a_sent.emplace_back(o->bytes);
+        if (!drop_from_a) deliver(*b, a_sent.back(), Source{"192.0.2.1", 5060, false, 1});
+      }
+      while (auto o = b->poll_transmit()) {
+        progress = true;
+        b_sent.emplace_back(o->bytes);
+        deliver(*a, b_sent.back(), Source{"192.0.2.2", 5062, false, 2});
+      }
+    }
+  }
+  void deliver(UserAgentCore& to, const std::string& bytes, const Source& from) {
+    Message m;
+    REQUIRE_FALSE(parse_message(bytes, m));
+    to.on_message(m, from, now);
+  }
+  void run_until(TimePoint until) {
+    flush();
+    for (;;) {
+      auto na = a->next_timeout(), nb = b->next_timeout();
+      std::optional<TimePoint> next = earliest({na, nb});
+      if (!next || *next > until) break;
+      now = *next;
+      a->on_timeout(now);
+      b->on_timeout(now);
+      flush();
+    }
+    now = until;
+  }
+};
+
+std::string invite(IdGenerator& ids, std::string_view extra = {}, std::string_view body = sdp,
+                   std::string_view type = "application/sdp") {
+  MessageWriter w;
+  w.request_line("INVITE", "sip:bob@192.0.2.2:5062");
+  w.header("Via", "SIP/2.0/UDP 192.0.2.1:5060;rport;branch=" + ids.branch());
+  w.header("Max-Forwards", "70");
+  w.header("From", "<sip:alice@example.com>;tag=" + ids.tag());
+  w.header("To", "<sip:bob@example.com>");
+  w.header("Call-ID", ids.call_id("192.0.2.1"));
+  w.header("CSeq", "1 INVITE");
+  w.header("Contact", "<sip:alice@192.0.2.1:5060>");
+  w.header_lines(extra);
+  return w.finish(body, body.empty() ? std::string_view{} : type);
+}
+
+std::string request(IdGenerator& ids, std::string_view method, std::string_view uri = "sip:bob@192.0.2.2:5062",
+                    std::string_view extra = {}) {
+  MessageWriter w;
+  w.request_line(method, uri);
+  w.header("Via", "SIP/2.0/UDP 192.0.2.1:5060;branch=" + ids.branch());
+  w.header("Max-Forwards", "70");
+  w.header("From", "<sip:alice@example.com>;tag=" + ids.tag());
+  w.header("To", "<sip:bob@example.com>");
+  w.header("Call-ID", ids.call_id("192.0.2.1"));
+  w.header("CSeq", "1 " + std::string(method));
+  w.header_lines(extra);
+  return w.finish();
+}
+
+struct Pair {
+  std::vector<int> codes;  // final and provisional codes the UAC saw
+  std::vector<Dialog*> uac_dialogs;
+  std::vector<TransactionId> uas_requests;
+  std::vector<std::string> uas_methods;
+  std::vector<std::string> ended;
+  int acks = 0;
+  int cancels = 0;
+  bool auto_answer = true;
+
+  UserAgentCore uac{config("sip:alice@192.0.2.1:5060", "192.0.2.1:5060"),
+                    {.on_request = {},
+                     .on_ack = {},
+                     .on_cancel = {},
+                     .on_dialog_end = {},
+                     .on_response =
+                         [this](TransactionId, const Message& r, Dialog* d) {
+                           codes.push_back(r.status_code);
+                           if (d != nullptr && r.status_code >= 200) uac_dialogs.push_back(d);
+                         },
+                     .on_request_failed = {}}};
+  UserAgentCore uas{config("sip:bob@192.0.2.2:5062", "192.0.2.2:5062"),
+                    {.on_request =
+                         [this](const UserAgentCore::IncomingRequest& r) {
+                           uas_requests.push_back(r.id);
+                           uas_methods.emplace_back(r.request.method);
+                           if (!auto_answer) return;
+                           if (r.request.method == "INVITE") {
+                             uas.respond(r.id, 180);
+                             uas.respond(r.id, 200, {}, {}, r.request.body, "application/sdp");
+                           } else {
+                             uas.respond(r.id, 200);
+                           }
+                         },
+                     .on_ack = [this](Dialog&, const Message&) { ++acks; },
+                     .on_cancel = [this](TransactionId) { ++cancels; },
+                     .on_dialog_end = [this](const Dialog&, std::string_view why) { ended.emplace_back(why); },
+                     .on_response = {},
+                     .on_request_failed = {}}};
+  Network net{&uac, &uas, {}, {}, {}, false};
+
+  int last_code() const { return codes.empty() ? 0 : codes.back(); }
+};
+
+Message parse(const std::string& bytes) {
+  Message m;
+  REQUIRE_FALSE(parse_message(bytes, m));
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("a call: INVITE, 180, 200 with the offer mirrored, ACK by the core, BYE ends both dialogs") {
+  Pair p;
+  p.uac.send_request(invite(p.uac.ids()), false, 2, p.net.now);
+  p.net.flush();
+  CHECK(p.codes == std::vector<int>{180, 200});
+  REQUIRE(p.uac_dialogs.size() == 1);
+  CHECK(p.acks == 1);
+  CHECK(p.uas.dialog_count() == 1);
+  CHECK(p.uac.dialog_count() == 1);
+  // The 200 carried the SDP, a Contact and the To tag, and the ACK went to the Contact.
+  const Message ok = parse(p.net.b_sent.back());
+  CHECK(ok.status_code == 200);
+  CHECK(ok.body == sdp);
+  CHECK_FALSE(ok.to.tag().empty());
+  CHECK(contact_uri(ok) == "sip:bob@192.0.2.2:5062");
+  const Message ack = parse(p.net.a_sent.back());
+  CHECK(ack.method == "ACK");
+  CHECK(ack.request_uri_text == "sip:bob@192.0.2.2:5062");
+  CHECK(ack.cseq.number == 1);
+
+  const Dialog& d = *p.uac_dialogs.front();
+  p.uac.send_bye(d.id(), "SIP/2.0/UDP 192.0.2.1:5060", false, 2, p.net.now);
+  p.net.flush();
+  CHECK(p.last_code() == 200);
+  CHECK(p.ended == std::vector<std::string>{"BYE"});
+  CHECK(p.uas.dialog_count() == 0);
+  CHECK(p.uac.dialog_count() == 0);
+  const auto sent_bye = std::find_if(p.net.a_sent.begin(), p.net.a_sent.end(),
+                                     [](const std::string& s) { return s.starts_with("BYE "); });
+  REQUIRE(sent_bye != p.net.a_sent.end());
+  const Message bye = parse(*sent_bye);
+  CHECK(bye.cseq.number == 2);  // the next local CSeq
+}
+
+TEST_CASE("responses carry received and rport for the request's source (RFC 3261 §18.2.1, RFC 3581)") {
+  Pair p;
+  p.uac.send_request(invite(p.uac.ids()), false, 2, p.net.now);
+  p.net.flush();
+  const Message ringing = parse(p.net.b_sent.front());
+  REQUIRE(ringing.vias.size() == 1);
+  const Param* rport = ringing.vias[0].rport();
+  REQUIRE(rport != nullptr);
+  CHECK(rport->value == "5060");
+  CHECK(ringing.vias[0].received() == nullptr);  // sent-by already names the source address
+}
+
+TEST_CASE("the UAS retransmits its 2xx until the ACK, then gives up after 64*T1 (§13.3.1.4)") {
+  Pair p;
+  p.net.drop_from_a = false;
+  p.uac.send_request(invite(p.uac.ids()), false, 2, p.net.now);
+  // Deliver the INVITE, then lose every ACK.
+  p.net.flush();
+  CHECK(p.acks == 1);  // the first ACK arrived: nothing more to retransmit
+  const std::size_t sent_before = p.net.b_sent.size();
+  p.net.run_until(p.net.now + 40s);
+  CHECK(p.net.b_sent.size() == sent_before);  // no 2xx retransmissions after the ACK
+
+  Pair q;
+  q.uac.send_request(invite(q.uac.ids()), false, 2, q.net.now);
+  q.net.drop_from_a = true;  // from here on, the UAC's messages are lost
+  // Hand the INVITE over by hand, then let the UAS answer into the void.
+  q.net.flush();
+  REQUIRE(q.net.a_sent.size() == 1);
+  q.net.deliver(q.uas, q.net.a_sent.front(), Source{"192.0.2.1", 5060, false, 1});
+  q.net.flush();
+  const auto count_200 = [&q] {
+    int n = 0;
+    for (const std::string& s : q.net.b_sent) n += s.starts_with("SIP/2.0 200");
+    return n;
+  };
+  CHECK(count_200() == 1);
+  q.net.run_until(q.net.now + 31900ms);
+  // T1, 2T1, 4T1, then T2 = 4 s: 0.5 1.5 3.5 7.5 11.5 ... 31.5
+  CHECK(count_200() == 1 + 4 + 6);
+  CHECK(q.ended.empty());
+  q.net.run_until(q.net.now + 2s);
+  CHECK(q.ended == std::vector<std::string>{"no ACK"});
+}
+
+TEST_CASE("CANCEL of an unanswered INVITE: 200 to the CANCEL, 487 to the INVITE, the UAC ACKs the 487 (§9.2)") {
+  Pair p;
+  p.auto_answer = false;
+  const std::string inv = invite(p.uac.ids());
+  p.uac.send_request(inv, false, 2, p.net.now);
+  p.net.flush();
+  REQUIRE(p.uas_requests.size() == 1);
+  // §9.1: the CANCEL copies Request-URI, Call-ID, From, To, the top Via and the CSeq number.
+  const Message m = parse(inv);
+  MessageWriter w;
+  w.request_line("CANCEL", m.request_uri_text);
+  w.header(*m.find(HeaderId::via));
+  w.header("Max-Forwards", "70");
+  w.header(*m.find(HeaderId::from));
+  w.header(*m.find(HeaderId::to));
+  w.header(*m.find(HeaderId::call_id));
+  w.header("CSeq", "1 CANCEL");
+  p.uac.send_request(w.finish(), false, 2, p.net.now);
+  p.net.flush();
+  CHECK(p.cancels == 1);
+  CHECK(std::find(p.codes.begin(), p.codes.end(), 487) != p.codes.end());
+  CHECK(std::find(p.codes.begin(), p.codes.end(), 200) != p.codes.end());
+  CHECK(parse(p.net.a_sent.back()).method == "ACK");
+  CHECK(p.uas.dialog_count() == 0);
+  // The application's late answer goes nowhere.
+  CHECK_FALSE(p.uas.respond(p.uas_requests.front(), 200));
+}
+
+TEST_CASE("CANCEL for no transaction gets 481") {
+  Pair p;
+  p.uac.send_request(request(p.uac.ids(), "CANCEL"), false, 2, p.net.now);
+  p.net.flush();
+  CHECK(p.last_code() == 481);
+}
+
+TEST_CASE("UAS checks of RFC 3261 §8.2 and §12.2.2") {
+  Pair p;
+  auto code_for = [&p](std::string bytes) {
+    p.codes.clear();
+    p.uac.send_request(std::move(bytes), false, 2, p.net.now);
+    p.net.flush();
+    return p.last_code();
+  };
+  IdGenerator& ids = p.uac.ids();
+  SUBCASE("a BYE for no dialog: 481") {
+    std::string bye = request(ids, "BYE");
+    bye.replace(bye.find("To: <sip:bob@example.com>"), 25, "To: <sip:bob@example.com>;tag=nosuch");
+    CHECK(code_for(bye) == 481);
+  }
+  SUBCASE("a known method this UA does not handle: 405 with Allow") {
+    CHECK(code_for(request(ids, "PUBLISH")) == 405);
+    const Message r = parse(p.net.b_sent.back());
+    REQUIRE(r.find(HeaderId::allow) != nullptr);
+    CHECK(r.find(HeaderId::allow)->value.find("INVITE") != std::string_view::npos);
+  }
+  SUBCASE("an unknown method: 501") { CHECK(code_for(request(ids, "FOOBAR")) == 501); }
+  SUBCASE("an unknown Request-URI scheme: 416") { CHECK(code_for(request(ids, "MESSAGE", "urn:foo:bar")) == 416); }
+  SUBCASE("a Require we do not support: 420 with Unsupported") {
+    CHECK(code_for(request(ids, "MESSAGE", "sip:bob@192.0.2.2", "Require: foo, bar\r\n")) == 420);
+    const Message r = parse(p.net.b_sent.back());
+    REQUIRE(r.find(HeaderId::unsupported) != nullptr);
+    CHECK(r.find(HeaderId::unsupported)->value == "foo, bar");
+  }
+  SUBCASE("an INVITE with a body we cannot read: 415 with Accept") {
+    CHECK(code_for(invite(ids, {}, "hello", "text/plain")) == 415);
+    CHECK(parse(p.net.b_sent.back()).find(HeaderId::accept) != nullptr);
+  }
+  SUBCASE("OPTIONS: 200 with Allow and Accept, answered by the core") {
+    CHECK(code_for(request(ids, "OPTIONS")) == 200);
+    const Message r = parse(p.net.b_sent.back());
+    CHECK(r.find(HeaderId::allow) != nullptr);
+    CHECK(r.find(HeaderId::accept) != nullptr);
+    CHECK(p.uas_methods.empty());
+  }
+  SUBCASE("MESSAGE goes to the application") {
+    CHECK(code_for(request(ids, "MESSAGE")) == 200);
+    CHECK(p.uas_methods == std::vector<std::string>{"MESSAGE"});
+  }
+}
+
+TEST_CASE("a request merged from two paths gets 482 (§8.2.2.2)") {
+  Pair p;
+  p.auto_answer = false;
+  const std::string first = invite(p.uac.ids());
+  std::string second = first;
+  const std::size_t b = second.find("branch=") + 7;
+  second.replace(b, 7, "z9hG4bX");  // same request, another branch
+  p.uac.send_request(first, false, 2, p.net.now);
+  p.net.flush();
+  p.net.deliver(p.uas, second, Source{"192.0.2.1", 5060, false, 1});
+  p.net.flush();
+  bool saw_482 = false;
+  for (const std::string& s : p.net.b_sent) saw_482 |= s.starts_with("SIP/2.0 482");
+  CHECK(saw_482);
+  CHECK(p.uas_requests.size() == 1);
+}
+
+TEST_CASE("an in-dialog request with a lower CSeq gets 500 (§12.2.2)") {
+  Pair p;
+  p.uac.send_request(invite(p.uac.ids()), false, 2, p.net.now);
+  p.net.flush();
+  REQUIRE(p.uac_dialogs.size() == 1);
+  const Dialog& d = *p.uac_dialogs.front();
+  const Message ok = parse(p.net.b_sent.back());
+  MessageWriter w;
+  w.request_line("MESSAGE", "sip:bob@192.0.2.2:5062");
+  w.header("Via", "SIP/2.0/UDP 192.0.2.1:5060;branch=" + p.uac.ids().branch());
+  w.header("From", "<sip:alice@example.com>;tag=" + d.id().local_tag);
+  w.header("To", "<sip:bob@example.com>;tag=" + d.id().remote_tag);
+  w.header("Call-ID", d.id().call_id);
+  w.header("CSeq", "0 MESSAGE");
+  p.codes.clear();
+  p.uac.send_request(w.finish(), false, 2, p.net.now);
+  p.net.flush();
+  CHECK(p.last_code() == 500);
+  (void)ok;
+}
