@@ -26,7 +26,13 @@ class MessageParser {
     const char* start = p;
     const char* line_end = find_crlf(p);
     if (line_end == nullptr) return error(ParseErrc::bad_start_line, p, "no CRLF after the start line");
-    if (ParseError e = start_line(p, line_end)) return e;
+    if (ParseError e = start_line(p, line_end)) {
+      // The header fields are still split (not checked), so that a UA can
+      // address a 400 or 505 to the sender (§8.2).
+      p = line_end + 2;
+      header_fields(p);
+      return e;
+    }
     p = line_end + 2;
     if (ParseError e = header_fields(p)) return e;
     if (ParseError e = check_headers()) return e;

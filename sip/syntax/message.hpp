@@ -67,7 +67,9 @@ struct Message {
 
 // Parses one whole message, as one UDP datagram carries it (§18.3): without
 // Content-Length the body is the rest of the datagram; bytes after
-// Content-Length are ignored. On error `out` is left partly filled.
+// Content-Length are ignored. On error `out` is left partly filled: after a
+// fault in the start line, its header fields are still split (not decoded),
+// so that a 400 or 505 can be addressed to the sender.
 ParseError parse_message(std::string_view data, Message& out, const Limits& limits = {});
 
 }  // namespace cosip::sip

@@ -9,17 +9,20 @@ ServerTransaction::ServerTransaction(bool invite, bool reliable, const TimerConf
 
 bool ServerTransaction::respond(int code, std::string response, TimePoint now) {
   if (state_ != State::trying && state_ != State::proceeding) return false;
+  if (invite_ && code >= 200 && code < 300) {
+    // RFC 6026 §8.5: Accepted absorbs INVITE retransmissions and passes ACKs
+    // up until Timer L fires; it never resends the 2xx (the TU does), so the
+    // response is not kept.
+    outbox_.push_back(std::move(response));
+    last_response_.clear();
+    state_ = State::accepted;
+    end_at_ = now + timers_.timer_l();
+    return true;
+  }
   last_response_ = response;
   outbox_.push_back(std::move(response));
   if (code < 200) {
     state_ = State::proceeding;
-    return true;
-  }
-  if (invite_ && code < 300) {
-    // RFC 6026 §8.5: Accepted absorbs INVITE retransmissions and passes ACKs
-    // up until Timer L fires.
-    state_ = State::accepted;
-    end_at_ = now + timers_.timer_l();
     return true;
   }
   state_ = State::completed;

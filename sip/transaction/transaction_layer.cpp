@@ -188,7 +188,7 @@ void TransactionLayer::push_event(TransactionEvent::Kind kind, TransactionId id,
 
 std::optional<Transmit> TransactionLayer::poll_transmit() {
   while (!pending_transmit_.empty()) {
-    const TransactionId id = pending_transmit_.back();
+    const TransactionId id = pending_transmit_.front();
     std::optional<std::string_view> bytes;
     std::uint64_t context = 0;
     if (const auto c = clients_.find(id); c != clients_.end()) {
@@ -199,7 +199,7 @@ std::optional<Transmit> TransactionLayer::poll_transmit() {
       context = s->second.context;
     }
     if (bytes) return Transmit{id, context, *bytes};
-    pending_transmit_.pop_back();
+    pending_transmit_.pop_front();
   }
   return std::nullopt;
 }

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <deque>
 #include <optional>
 #include <queue>
 #include <string>
@@ -125,7 +126,7 @@ class TransactionLayer {
   std::unordered_map<std::string, TransactionId> client_keys_;
   std::unordered_map<std::string, TransactionId> server_keys_;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
-  std::vector<TransactionId> pending_transmit_;
+  std::deque<TransactionId> pending_transmit_;  // in the order they became due
   std::vector<TransactionEvent> events_;
   std::size_t event_head_ = 0;
 };

@@ -124,10 +124,9 @@ void UserAgentCore::on_new_request(TransactionId id, const Message& msg, const S
     }
     if (msg.method == "BYE") {
       // §15.1.2: the dialog and its session end; the BYE gets a 200.
-      respond(id, 200, {}, {}, {}, {}, now);
+      respond(id, now, 200);
       const Dialog ended = d->second;
-      accepted_.erase(d->first);
-      dialogs_.erase(d);
+      erase_dialog(d);
       if (callbacks_.on_dialog_end) callbacks_.on_dialog_end(ended, "BYE");
       return;
     }
@@ -180,7 +179,7 @@ void UserAgentCore::on_new_request(TransactionId id, const Message& msg, const S
   if (msg.method == "OPTIONS" && dialog == nullptr) {
     std::string headers = "Allow: " + join(config_.allow) + "\r\nAccept: " + join(config_.session_types) + "\r\n";
     if (!config_.supported.empty()) headers += "Supported: " + join(config_.supported) + "\r\n";
-    respond(id, 200, {}, headers, {}, {}, now);
+    respond(id, now, 200, {}, headers);
     return;
   }
   if (callbacks_.on_request) callbacks_.on_request(IncomingRequest{id, msg, dialog});
@@ -197,19 +196,24 @@ void UserAgentCore::handle_cancel(TransactionId id, const Message& cancel, TimeP
     reject(id, 481, {}, now);
     return;
   }
-  respond(id, 200, {}, {}, {}, {}, now);
+  // §9.2: the 200 to the CANCEL carries the To tag of the INVITE's responses.
+  if (const auto inv = pending_.find(invite); inv != pending_.end()) {
+    if (inv->second->to_tag.empty()) inv->second->to_tag = ids_.tag();
+    pending_.at(id)->to_tag = inv->second->to_tag;
+  }
+  respond(id, now, 200);
   if (pending_.count(invite) != 0) {
-    respond(invite, 487, {}, {}, {}, {}, now);
+    respond(invite, now, 487);
     if (callbacks_.on_cancel) callbacks_.on_cancel(invite);
   }
 }
 
 bool UserAgentCore::reject(TransactionId id, int code, std::string_view extra_headers, TimePoint now) {
-  return respond(id, code, {}, extra_headers, {}, {}, now);
+  return respond(id, now, code, {}, extra_headers);
 }
 
-bool UserAgentCore::respond(TransactionId id, int code, std::string_view reason, std::string_view extra_headers,
-                            std::string_view body, std::string_view content_type, TimePoint now) {
+bool UserAgentCore::respond(TransactionId id, TimePoint now, int code, std::string_view reason,
+                            std::string_view extra_headers, std::string_view body, std::string_view content_type) {
   const auto it = pending_.find(id);
   if (it == pending_.end()) return false;
   Pending& p = *it->second;
@@ -239,7 +243,7 @@ bool UserAgentCore::respond(TransactionId id, int code, std::string_view reason,
                                         p.source.context});
       }
     } else if (const auto d = dialogs_.find(key); d != dialogs_.end() && d->second.state() == Dialog::State::early) {
-      dialogs_.erase(d);  // §12.3: a non-2xx final response ends an early dialog
+      erase_dialog(d);  // §12.3: a non-2xx final response ends an early dialog
     }
   }
   const bool sent = transactions_.respond(id, code, std::move(bytes), now);
@@ -277,9 +281,19 @@ TransactionId UserAgentCore::send_bye(const DialogId& id, std::string_view via, 
   bye.method = "BYE";
   bye.via = std::string(via) + ";branch=" + ids_.branch();
   std::string bytes = d->second.make_request(bye);
-  accepted_.erase(d->first);
-  dialogs_.erase(d);
+  erase_dialog(d);
   return send_request(std::move(bytes), reliable, context, now);
+}
+
+void UserAgentCore::erase_dialog(std::unordered_map<std::string, Dialog>::iterator d) {
+  accepted_.erase(d->first);
+  acks_.erase(d->first);
+  dialogs_.erase(d);
+}
+
+Dialog* UserAgentCore::find_dialog(const DialogId& id) {
+  const auto d = dialogs_.find(dialog_key(id.call_id, id.local_tag, id.remote_tag));
+  return d == dialogs_.end() ? nullptr : &d->second;
 }
 
 void UserAgentCore::on_response(TransactionId id, const Message& msg, TimePoint now) {
@@ -296,14 +310,18 @@ void UserAgentCore::on_response(TransactionId id, const Message& msg, TimePoint 
     if (d == dialogs_.end()) d = dialogs_.emplace(key, Dialog::as_uac(req, msg)).first;
     if (msg.status_code >= 200) {
       d->second.confirm();
-      if (acks_.count(key) == 0) {
+      d->second.on_refresh_response(msg);
+      // The ACK of the dialog's latest INVITE (initial or re-INVITE), kept
+      // for the 2xx retransmissions.
+      UacAck& ack_state = acks_[key];
+      if (ack_state.bytes.empty() || ack_state.cseq != req.cseq.number) {
         Dialog::Request ack;
         ack.method = "ACK";
         ack.via = "SIP/2.0/" + config_.via_transport + " " + config_.via_sent_by + ";branch=" + ids_.branch();
         ack.ack_seq = req.cseq.number;
-        acks_[key] = d->second.make_request(ack);
+        ack_state = UacAck{req.cseq.number, d->second.make_request(ack)};
       }
-      outgoing_.push_back(Outgoing{0, d->second.next_hop(), acks_[key]});
+      outgoing_.push_back(Outgoing{0, d->second.next_hop(), ack_state.bytes, 0});
     }
     dialog = &d->second;
   }
@@ -317,7 +335,8 @@ void UserAgentCore::on_stray_response(const Message& msg) {
   const std::string key = dialog_key(msg.call_id, msg.from.tag(), msg.to.tag());
   const auto a = acks_.find(key);
   const auto d = dialogs_.find(key);
-  if (a != acks_.end() && d != dialogs_.end()) outgoing_.push_back(Outgoing{0, d->second.next_hop(), a->second});
+  if (a != acks_.end() && a->second.cseq == msg.cseq.number && d != dialogs_.end())
+    outgoing_.push_back(Outgoing{0, d->second.next_hop(), a->second.bytes, 0});
 }
 
 void UserAgentCore::drain_events() {
@@ -331,6 +350,11 @@ void UserAgentCore::drain_events() {
         callbacks_.on_request_failed)
       callbacks_.on_request_failed(e->id, e->kind);
   }
+}
+
+void UserAgentCore::on_transport_error(TransactionId transaction) {
+  transactions_.on_transport_error(transaction);
+  drain_events();
 }
 
 std::optional<TimePoint> UserAgentCore::next_timeout() {
@@ -347,12 +371,13 @@ void UserAgentCore::on_timeout(TimePoint now) {
     a.on_timeout(now);
     if (a.state() == AcceptedInvite::State::abandoned) {
       // §13.3.1.4: no ACK for 64*T1: the session ends.
-      if (const auto d = dialogs_.find(it->first); d != dialogs_.end()) {
+      const std::string key = it->first;
+      it = accepted_.erase(it);
+      if (const auto d = dialogs_.find(key); d != dialogs_.end()) {
         const Dialog ended = d->second;
-        dialogs_.erase(d);
+        erase_dialog(d);
         if (callbacks_.on_dialog_end) callbacks_.on_dialog_end(ended, "no ACK");
       }
-      it = accepted_.erase(it);
       continue;
     }
     ++it;
@@ -360,13 +385,17 @@ void UserAgentCore::on_timeout(TimePoint now) {
 }
 
 std::optional<Outgoing> UserAgentCore::poll_transmit() {
-  if (const auto t = transactions_.poll_transmit()) return Outgoing{t->context, {}, t->bytes};
+  // ACKs first: an application reacting to a 2xx (a re-INVITE, a BYE) must
+  // not overtake the ACK of that 2xx.
+  if (!outgoing_.empty()) {
+    last_ = outgoing_.front();
+    outgoing_.pop_front();
+    return last_;
+  }
+  if (const auto t = transactions_.poll_transmit()) return Outgoing{t->context, {}, t->bytes, t->id};
   for (auto& [key, a] : accepted_)
-    if (const auto bytes = a.invite.poll_transmit()) return Outgoing{a.context, {}, *bytes};
-  if (outgoing_.empty()) return std::nullopt;
-  last_ = outgoing_.front();
-  outgoing_.pop_front();
-  return last_;
+    if (const auto bytes = a.invite.poll_transmit()) return Outgoing{a.context, {}, *bytes, 0};
+  return std::nullopt;
 }
 
 }  // namespace cosip::sip

@@ -63,6 +63,7 @@ struct Outgoing {
   std::uint64_t context = 0;
   std::string uri;
   std::string_view bytes;
+  TransactionId transaction = 0;  // the transaction sending it, 0 for the core's own
 };
 
 class UserAgentCore {
@@ -98,8 +99,8 @@ class UserAgentCore {
 
   // Answers server transaction `id`. Headers: complete lines ending in CRLF.
   // False when the transaction is unknown or already answered finally.
-  bool respond(TransactionId id, int code, std::string_view reason = {}, std::string_view extra_headers = {},
-               std::string_view body = {}, std::string_view content_type = {}, TimePoint now = {});
+  bool respond(TransactionId id, TimePoint now, int code, std::string_view reason = {},
+               std::string_view extra_headers = {}, std::string_view body = {}, std::string_view content_type = {});
 
   // UAC: starts a client transaction for a request built by the caller.
   TransactionId send_request(std::string request, bool reliable, std::uint64_t context, TimePoint now);
@@ -112,6 +113,9 @@ class UserAgentCore {
   Dialog* find_dialog(const DialogId& id);
   std::size_t dialog_count() const { return dialogs_.size(); }
   std::size_t transaction_count() const { return transactions_.size(); }
+
+  // The transport could not send a message of `transaction` (§17.1.4, §17.2.4).
+  void on_transport_error(TransactionId transaction);
 
   std::optional<TimePoint> next_timeout();
   void on_timeout(TimePoint now);
@@ -130,6 +134,7 @@ class UserAgentCore {
   void handle_cancel(TransactionId id, const Message& msg, TimePoint now);
   void drain_events();
   bool reject(TransactionId id, int code, std::string_view extra_headers, TimePoint now);
+  void erase_dialog(std::unordered_map<std::string, Dialog>::iterator d);
 
   UaConfig config_;
   Callbacks callbacks_;
@@ -144,7 +149,11 @@ class UserAgentCore {
     std::uint64_t context;  // where the INVITE came from
   };
   std::unordered_map<std::string, Accepted> accepted_;  // UAS: 2xx awaiting ACK, by dialog key
-  std::unordered_map<std::string, std::string> acks_;   // UAC: ACK of each 2xx, by dialog key
+  struct UacAck {
+    std::uint32_t cseq = 0;  // of the INVITE it acknowledges
+    std::string bytes;
+  };
+  std::unordered_map<std::string, UacAck> acks_;        // UAC: ACK of the latest 2xx, by dialog key
   std::deque<Outgoing> outgoing_;                        // views into acks_
   Outgoing last_;
 };

@@ -125,10 +125,10 @@ struct Pair {
                            uas_methods.emplace_back(r.request.method);
                            if (!auto_answer) return;
                            if (r.request.method == "INVITE") {
-                             uas.respond(r.id, 180);
-                             uas.respond(r.id, 200, {}, {}, r.request.body, "application/sdp");
+                             uas.respond(r.id, net.now, 180);
+                             uas.respond(r.id, net.now, 200, {}, {}, r.request.body, "application/sdp");
                            } else {
-                             uas.respond(r.id, 200);
+                             uas.respond(r.id, net.now, 200);
                            }
                          },
                      .on_ack = [this](Dialog&, const Message&) { ++acks; },
@@ -253,7 +253,7 @@ TEST_CASE("CANCEL of an unanswered INVITE: 200 to the CANCEL, 487 to the INVITE,
   CHECK(parse(p.net.a_sent.back()).method == "ACK");
   CHECK(p.uas.dialog_count() == 0);
   // The application's late answer goes nowhere.
-  CHECK_FALSE(p.uas.respond(p.uas_requests.front(), 200));
+  CHECK_FALSE(p.uas.respond(p.uas_requests.front(), p.net.now, 200));
 }
 
 TEST_CASE("CANCEL for no transaction gets 481") {
