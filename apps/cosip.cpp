@@ -1,7 +1,9 @@
 // The cosip command-line program: one thin client of the library's layers.
 #include <CLI/CLI.hpp>
 
+#include "apps/call_command.hpp"
 #include "apps/parse_command.hpp"
+#include "apps/responder_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"cosip: a SIP/SDP/RTP/MSRP user agent"};
@@ -14,8 +16,38 @@ int main(int argc, char** argv) {
   parse->add_option("kind", kind, "protocol of the message")->required()->check(CLI::IsMember({"sip"}));
   parse->add_option("file", path, "file holding one whole message, or - for stdin")->required();
 
+  cosip::apps::ResponderOptions responder_options;
+  CLI::App* responder = app.add_subcommand("responder", "a UAS that answers calls, messages and options until killed");
+  responder->add_option("--listen", responder_options.listen, "udp:|tcp:|tls:ADDRESS:PORT (repeatable)")->required();
+  responder->add_option("--code", responder_options.code, "final response to INVITE (default 200)")
+      ->check(CLI::Range(200, 699));
+  responder->add_option("--ring-ms", responder_options.ring_ms, "send 180 and answer this much later");
+  responder->add_option("--hangup-ms", responder_options.hangup_ms, "send BYE this long after the ACK");
+  responder->add_flag("--verbose", responder_options.verbose, "one line per message and transaction");
+  responder->add_option("--tls-cert", responder_options.tls_certificate, "PEM certificate chain for tls: listeners");
+  responder->add_option("--tls-key", responder_options.tls_key, "PEM private key for tls: listeners");
+  responder->add_option("--tls-ca", responder_options.tls_ca, "PEM CA file to verify peers");
+
+  cosip::apps::CallOptions call_options;
+  CLI::App* call = app.add_subcommand("call", "place one call and end it as the options say");
+  call->add_option("uri", call_options.uri, "SIP URI to call (numeric host)")->required();
+  call->add_option("--transport", call_options.transport, "udp, tcp or tls (default udp)");
+  call->add_option("--expect", call_options.expect, "final response the call must get (default 200)");
+  call->add_option("--hangup-ms", call_options.hangup_ms, "BYE this long after the answer; -1 waits for the peer's BYE");
+  call->add_option("--cancel-after-ms", call_options.cancel_after_ms, "CANCEL this long after the first 1xx");
+  call->add_flag("--reinvite", call_options.reinvite, "re-INVITE (hold) before hanging up");
+  call->add_option("--user", call_options.user, "digest user name for 401/407 challenges");
+  call->add_option("--password", call_options.password, "digest password");
+  call->add_option("--timeout", call_options.timeout_s, "give up after this many seconds (default 30)");
+  call->add_option("--tls-ca", call_options.tls_ca, "PEM CA file to verify the server");
+  call->add_flag("--tls-no-verify", call_options.tls_no_verify, "do not verify the server certificate");
+  call->add_flag("--verbose", call_options.verbose, "one line per message");
+
   CLI11_PARSE(app, argc, argv);
 
+  if (call->parsed()) return cosip::apps::run_call(call_options);
+
   if (parse->parsed()) return cosip::apps::parse_sip(path);
+  if (responder->parsed()) return cosip::apps::run_responder(responder_options);
   return 0;
 }

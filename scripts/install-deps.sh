@@ -14,6 +14,8 @@ packages=(
   clang libclang-rt-14-dev
   # benchmark anchors and instruction counts
   libsofia-sip-ua-dev libre-dev libbenchmark-dev valgrind
+  dnsmasq-base  # interop: the resolver test's DNS server (binary only, no service)
+  sip-tester    # interop: SIPp calls the responder and answers cosip calls
 )
 
 missing=()

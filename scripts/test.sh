@@ -12,13 +12,16 @@ ninja -C build
 
 status=0
 meson test -C build --print-errorlogs --num-processes "$(nproc)" || status=$?
-# doctest cases where a test reports them, else the test itself.
+# Cases where a test reports them (doctest, or an interop script's
+# "cases: N passed, N failed"), else the test itself.
 summary=$(python3 - build/meson-logs/testlog.json <<'PY'
 import json, re, sys
 passed = failed = 0
 for line in open(sys.argv[1]):
     t = json.loads(line)
-    m = re.search(r"test cases:\s*\d+ \|\s*(\d+) passed \|\s*(\d+) failed", t.get("stdout", ""))
+    out = t.get("stdout", "")
+    m = (re.search(r"test cases:\s*\d+ \|\s*(\d+) passed \|\s*(\d+) failed", out)
+         or re.search(r"cases: (\d+) passed, (\d+) failed", out))
     if m:
         passed += int(m.group(1)); failed += int(m.group(2))
     elif t["result"] == "OK":

@@ -1,0 +1,239 @@
+#include "apps/call_command.hpp"
+
+#include <iostream>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "sip/auth/digest.hpp"
+#include "sip/syntax/writer.hpp"
+#include "sip/ua/user_agent.hpp"
+
+namespace cosip::apps {
+namespace {
+
+using namespace cosip::sip;
+
+std::string offer(std::string_view direction) {
+  return "v=0\r\no=cosip 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+         "m=audio 40000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+         "a=rtpmap:101 telephone-event/8000\r\na=" +
+         std::string(direction) + "\r\n";
+}
+
+class Caller {
+ public:
+  Caller(boost::asio::io_context& io, const CallOptions& options, UserAgentConfig config)
+      : io_(io),
+        options_(options),
+        timer_(io),
+        deadline_(io),
+        ua_(io.get_executor(), std::move(config),
+            {.on_request = [this](const UserAgentCore::IncomingRequest& r) {
+               ua_.core().respond(r.id, ua_.now(), 200);  // e.g. an in-dialog INFO or MESSAGE
+             },
+             .on_ack = {},
+             .on_cancel = {},
+             .on_dialog_end = [this](const Dialog&, std::string_view why) { finish(0, "call ended by the peer's " + std::string(why)); },
+             .on_response = [this](TransactionId id, const Message& m, Dialog* d) { on_response(id, m, d); },
+             .on_request_failed = [this](TransactionId, TransactionEvent::Kind kind) {
+               finish(1, kind == TransactionEvent::Kind::timeout ? "no response (timeout)" : "transport error");
+             }}) {}
+
+  int status() const { return status_; }
+
+  bool start(Transport transport) {
+    ua_.start();
+    if (options_.verbose) ua_.set_trace([](std::string_view line) { std::cout << line << std::endl; });
+    if (!UserAgent::target_for(options_.uri, target_)) {
+      std::cerr << "error: cannot reach " << options_.uri << " (a SIP URI with a numeric host is needed)\n";
+      return false;
+    }
+    target_.address.transport = transport;
+    if (!options_.user.empty()) digest_.add_account({options_.user, options_.password, {}});
+    call_id_ = ua_.core().ids().call_id("127.0.0.1");
+    from_tag_ = ua_.core().ids().tag();
+    deadline_.expires_after(std::chrono::seconds(options_.timeout_s));
+    deadline_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) finish(1, "timed out");
+    });
+    send_invite({});
+    return true;
+  }
+
+ private:
+  void send_invite(const std::vector<AuthHeader>& auth) {
+    ++cseq_;
+    MessageWriter w;
+    w.request_line("INVITE", options_.uri);
+    w.header(HeaderId::via, ua_.via_for(target_.address.transport) + ";rport;branch=" + ua_.core().ids().branch());
+    w.header(HeaderId::max_forwards, std::string_view("70"));
+    w.header(HeaderId::from, "<sip:cosip@127.0.0.1>;tag=" + from_tag_);
+    w.header(HeaderId::to, "<" + options_.uri + ">");
+    w.header(HeaderId::call_id, call_id_);
+    w.header(HeaderId::cseq, std::to_string(cseq_) + " INVITE");
+    w.header(HeaderId::contact, "<" + ua_.core().config().contact + ">");
+    for (const AuthHeader& h : auth) w.header(h.name(), h.value);
+    invite_ = w.finish(offer("sendrecv"), "application/sdp");
+    invite_id_ = ua_.send_request(invite_, target_);
+  }
+
+  // §9.1: CANCEL copies the INVITE's Request-URI, top Via, From, To,
+  // Call-ID and CSeq number.
+  void send_cancel() {
+    Message m;
+    if (parse_message(invite_, m)) return;
+    MessageWriter w;
+    w.request_line("CANCEL", m.request_uri_text);
+    w.header(*m.find(HeaderId::via));
+    w.header(HeaderId::max_forwards, std::string_view("70"));
+    w.header(*m.find(HeaderId::from));
+    w.header(*m.find(HeaderId::to));
+    w.header(*m.find(HeaderId::call_id));
+    w.header(HeaderId::cseq, std::to_string(cseq_) + " CANCEL");
+    ua_.send_request(w.finish(), target_);
+    std::cout << "CANCEL sent" << std::endl;
+  }
+
+  void on_response(TransactionId id, const Message& m, Dialog* dialog) {
+    const int code = m.status_code;
+    if (id == invite_id_) {
+      if (code < 200) {
+        if (options_.cancel_after_ms >= 0 && code > 100 && !cancel_planned_) {
+          cancel_planned_ = true;
+          after(options_.cancel_after_ms, [this] { send_cancel(); });
+        }
+        return;
+      }
+      if ((code == 401 || code == 407) && !options_.user.empty()) {
+        const DigestAnswer answer = digest_.on_challenge(m, {"INVITE", options_.uri, {}}, auth_state_);
+        if (answer) {
+          std::cout << code << " challenge answered" << std::endl;
+          send_invite(answer.headers);
+          return;
+        }
+        finish(1, "cannot answer the challenge: " + std::string(to_string(answer.error)));
+        return;
+      }
+      std::cout << "INVITE: " << code << " " << m.reason_phrase << std::endl;
+      if (code >= 300) {
+        finish(code == options_.expect ? 0 : 1, "final response " + std::to_string(code));
+        return;
+      }
+      if (options_.expect != 200 || dialog == nullptr) {
+        finish(1, "answered, but " + std::to_string(options_.expect) + " was expected");
+        return;
+      }
+      dialog_ = dialog->id();
+      if (options_.reinvite) send_reinvite(*dialog);
+      else plan_hangup();
+      return;
+    }
+    if (id == reinvite_id_ && code >= 200) {
+      std::cout << "re-INVITE: " << code << " " << m.reason_phrase << std::endl;
+      if (code >= 300) finish(1, "re-INVITE failed");
+      else plan_hangup();
+      return;
+    }
+    if (id == bye_id_ && code >= 200) finish(code < 300 ? 0 : 1, "BYE: " + std::to_string(code));
+  }
+
+  void send_reinvite(Dialog& dialog) {
+    SendTarget next;
+    if (!UserAgent::target_for(dialog.next_hop(), next)) {
+      finish(1, "cannot reach the dialog's target " + dialog.next_hop());
+      return;
+    }
+    next.address.transport = target_.address.transport;
+    Dialog::Request r;
+    r.method = "INVITE";
+    r.via = ua_.via_for(next.address.transport) + ";rport;branch=" + ua_.core().ids().branch();
+    r.contact = "<" + ua_.core().config().contact + ">";
+    r.body = offer("sendonly");
+    r.content_type = "application/sdp";
+    reinvite_id_ = ua_.send_request(dialog.make_request(r), next);
+  }
+
+  void plan_hangup() {
+    if (options_.hangup_ms < 0) return;  // the peer hangs up
+    after(options_.hangup_ms, [this] {
+      bye_id_ = ua_.send_bye(dialog_);
+      if (bye_id_ == 0) finish(1, "cannot send BYE");
+    });
+  }
+
+  template <class F>
+  void after(int ms, F f) {
+    timer_.expires_after(std::chrono::milliseconds(ms));
+    timer_.async_wait([f = std::move(f)](boost::system::error_code ec) {
+      if (!ec) f();
+    });
+  }
+
+  void finish(int status, const std::string& why) {
+    if (done_) return;
+    done_ = true;
+    status_ = status;
+    std::cout << why << (status == 0 ? "" : " (not as expected)") << std::endl;
+    // Let the last ACK or 200 leave before stopping.
+    timer_.expires_after(std::chrono::milliseconds(200));
+    timer_.async_wait([this](boost::system::error_code) { io_.stop(); });
+    deadline_.cancel();
+  }
+
+  boost::asio::io_context& io_;
+  const CallOptions& options_;
+  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer deadline_;
+  UserAgent ua_;
+  DigestClient digest_;
+  DigestRequestState auth_state_;
+  SendTarget target_;
+  std::string call_id_;
+  std::string from_tag_;
+  std::uint32_t cseq_ = 0;
+  std::string invite_;
+  TransactionId invite_id_ = 0;
+  TransactionId reinvite_id_ = 0;
+  TransactionId bye_id_ = 0;
+  DialogId dialog_;
+  bool cancel_planned_ = false;
+  bool done_ = false;
+  int status_ = 1;
+};
+
+}  // namespace
+
+int run_call(const CallOptions& options) {
+  Transport transport;
+  if (options.transport == "udp") transport = Transport::udp;
+  else if (options.transport == "tcp") transport = Transport::tcp;
+  else if (options.transport == "tls") transport = Transport::tls;
+  else {
+    std::cerr << "error: --transport must be udp, tcp or tls\n";
+    return 2;
+  }
+  UserAgentConfig config;
+  // Listen where replies and in-dialog requests come back: UDP always (the
+  // default Contact), and the stream transport used.
+  config.listen.push_back({Transport::udp, boost::asio::ip::make_address("127.0.0.1"), 0});
+  if (transport != Transport::udp)
+    config.listen.insert(config.listen.begin(), {Transport::tcp, boost::asio::ip::make_address("127.0.0.1"), 0});
+  config.transport.tls.ca_file = options.tls_ca;
+  config.transport.tls.verify_peer = !options.tls_no_verify;
+  config.ua.user_agent = "cosip/0.1";
+
+  boost::asio::io_context io(1);
+  Caller caller(io, options, std::move(config));
+  try {
+    if (!caller.start(transport)) return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return 2;
+  }
+  io.run();
+  return caller.status();
+}
+
+}  // namespace cosip::apps

@@ -1,0 +1,28 @@
+// `cosip call URI`: one outgoing call, scripted by options, for tests and
+// for trying a peer by hand (see README).
+#pragma once
+
+#include <string>
+
+namespace cosip::apps {
+
+struct CallOptions {
+  std::string uri;                // whom to call: a SIP URI with a numeric host
+  std::string transport = "udp";  // udp, tcp or tls
+  int expect = 200;               // the final response the call must get
+  int hangup_ms = 100;            // BYE this long after the answer; -1: wait for the peer's BYE
+  int cancel_after_ms = -1;       // CANCEL this long after the first provisional response
+  bool reinvite = false;          // send a re-INVITE (hold: a=sendonly) before hanging up
+  std::string user;               // digest credentials for a 401/407
+  std::string password;
+  int timeout_s = 30;
+  bool verbose = false;
+  std::string tls_ca;
+  bool tls_no_verify = false;
+};
+
+// Exit status: 0 when the call went as the options expect, 1 when not, 2
+// for bad options.
+int run_call(const CallOptions& options);
+
+}  // namespace cosip::apps

@@ -1,0 +1,23 @@
+// `cosip responder`: a UAS for tests and benchmarks (see README).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cosip::apps {
+
+struct ResponderOptions {
+  std::vector<std::string> listen;  // "udp:127.0.0.1:5060", "tcp:[::1]:5060", "tls:..."
+  int code = 200;                   // final response to INVITE
+  int ring_ms = 0;                  // 180 Ringing first, final response this much later
+  int hangup_ms = -1;               // send BYE this long after the ACK (-1: never)
+  bool verbose = false;
+  std::string tls_certificate;
+  std::string tls_key;
+  std::string tls_ca;
+};
+
+// Runs until SIGINT or SIGTERM. Returns the process exit status.
+int run_responder(const ResponderOptions& options);
+
+}  // namespace cosip::apps

@@ -1,0 +1,209 @@
+#include "sip/ua/user_agent.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/detached.hpp>
+
+#include "sip/syntax/detail/charset.hpp"
+#include "sip/syntax/writer.hpp"
+
+namespace cosip::sip {
+namespace {
+
+constexpr auto context_lifetime = std::chrono::minutes(5);  // > any transaction's life (64*T1 + T4)
+
+std::string host_text(const boost::asio::ip::address& a) {
+  return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+}
+
+}  // namespace
+
+UserAgent::UserAgent(boost::asio::any_io_executor executor, UserAgentConfig config,
+                     UserAgentCore::Callbacks callbacks)
+    : executor_(executor),
+      config_(std::move(config)),
+      transport_(std::make_unique<TransportLayer>(executor, config_.transport)),
+      timer_(executor),
+      callbacks_(std::move(callbacks)) {}
+
+UserAgent::~UserAgent() { stop(); }
+
+void UserAgent::start() {
+  for (const TransportAddress& l : config_.listen)
+    listeners_.push_back(transport_->listen(l.transport, l.address, l.port));
+  // The core is made once the listeners tell our Contact and Via.
+  UaConfig ua = config_.ua;
+  if (!listeners_.empty()) {
+    const TransportAddress& first = listeners_.front();
+    const std::string host_port = host_text(first.address) + ":" + std::to_string(first.port);
+    if (ua.contact.empty()) {
+      ua.contact = "sip:cosip@" + host_port;
+      if (first.transport != Transport::udp) ua.contact += ";transport=" + std::string(to_string(first.transport));
+    }
+    if (ua.via_sent_by.empty()) {
+      ua.via_sent_by = host_port;
+      ua.via_transport = std::string(to_string(first.transport));
+    }
+  }
+  core_ = std::make_unique<UserAgentCore>(std::move(ua), std::move(callbacks_));
+  transport_->set_message_handler([this](ReceivedMessage&& m) { on_received(std::move(m)); });
+}
+
+void UserAgent::stop() {
+  timer_.cancel();
+  if (transport_) transport_->close();
+}
+
+TimePoint UserAgent::now() const { return Clock::now(); }
+
+std::string UserAgent::via_for(Transport transport) const {
+  for (const TransportAddress& l : listeners_)
+    if (l.transport == transport)
+      return "SIP/2.0/" + std::string(to_string(transport)) + " " + host_text(l.address) + ":" +
+             std::to_string(l.port);
+  return "SIP/2.0/" + std::string(to_string(transport)) + " " + core_->config().via_sent_by;
+}
+
+std::uint64_t UserAgent::context_for(const SendTarget& target) {
+  std::string key = to_string(target.address);
+  key += '#';
+  key += std::to_string(target.connection);
+  const auto it = context_ids_.find(key);
+  if (it != context_ids_.end()) return it->second;
+  // Peers are forgotten once no transaction can still refer to them; a
+  // sweep every 1024 new peers bounds the table.
+  if (context_ids_.size() % 1024 == 1023) {
+    const TimePoint cutoff = now() - context_lifetime;
+    for (auto c = contexts_.begin(); c != contexts_.end();) {
+      if (c->second.last_used < cutoff) {
+        context_ids_.erase(c->second.key);
+        c = contexts_.erase(c);
+      } else {
+        ++c;
+      }
+    }
+  }
+  const std::uint64_t id = next_context_++;
+  context_ids_.emplace(key, id);
+  contexts_.emplace(id, Peer{target, std::move(key), now()});
+  return id;
+}
+
+void UserAgent::on_received(ReceivedMessage&& received) {
+  const ParseError error = parse_message(received.bytes, message_, config_.transport.limits);
+  if (error) {
+    if (trace_) trace_("drop " + to_string(received.source) + ": " + error.message());
+    reply_stateless(received, message_, error);
+    return;
+  }
+  SendTarget target{received.source, received.connection, {}};
+  const std::uint64_t context = context_for(target);
+  contexts_.at(context).last_used = now();
+  if (trace_) {
+    std::string line = message_.is_request ? std::string(message_.method)
+                                           : std::to_string(message_.status_code) + " " +
+                                                 std::string(message_.cseq.method);
+    trace_("recv " + line + " from " + to_string(received.source) + " call-id " + std::string(message_.call_id));
+  }
+  const Source source{received.source.address.to_string(), received.source.port,
+                      is_reliable(received.source.transport), context};
+  core_->on_message(message_, source, now());
+  flush();
+}
+
+void UserAgent::reply_stateless(const ReceivedMessage& received, const Message& partial, const ParseError& error) {
+  // §8.2 / §18.1.2: a malformed request gets a 400 (505 for another
+  // version) if enough of it stands to route a response; a malformed
+  // response is dropped.
+  if (!partial.is_request || partial.method.empty() || partial.find(HeaderId::via) == nullptr) return;
+  if (partial.method == "ACK") return;  // never answer an ACK
+  const int code = error.code == ParseErrc::unsupported_version ? 505 : 400;
+  MessageWriter w = response_to(partial, code, reason_phrase(code));
+  std::string reason = error.message();
+  std::replace(reason.begin(), reason.end(), '"', '\'');
+  w.header("Warning", "399 cosip \"" + reason + "\"");
+  transport_->async_send(SendTarget{received.source, received.connection, {}}, w.finish(), boost::asio::detached);
+}
+
+bool UserAgent::target_for(std::string_view uri_text, SendTarget& target) {
+  Uri uri;
+  if (parse_uri(uri_text, uri).error != nullptr) return false;
+  if (uri.scheme != Uri::Scheme::sip && uri.scheme != Uri::Scheme::sips) return false;
+  const Param* maddr = find_param(uri.params, "maddr");
+  std::string host(maddr != nullptr ? maddr->value : uri.host);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) return false;
+  Transport transport = uri.scheme == Uri::Scheme::sips ? Transport::tls : Transport::udp;
+  if (const Param* t = find_param(uri.params, "transport")) {
+    if (detail::iequals(t->value, "tcp")) transport = uri.scheme == Uri::Scheme::sips ? Transport::tls : Transport::tcp;
+    else if (detail::iequals(t->value, "tls")) transport = Transport::tls;
+  }
+  // RFC 3263 §4.2: a numeric host without a port uses the default port.
+  const std::uint16_t port = uri.has_port ? uri.port : (transport == Transport::tls ? 5061 : 5060);
+  target = SendTarget{TransportAddress{transport, address, port}, 0, {}};
+  return true;
+}
+
+TransactionId UserAgent::send_request(std::string request, const SendTarget& target) {
+  const TransactionId id = core_->send_request(std::move(request), is_reliable(target.address.transport),
+                                               context_for(target), now());
+  flush();
+  return id;
+}
+
+TransactionId UserAgent::send_bye(const DialogId& id) {
+  Dialog* dialog = core_->find_dialog(id);
+  SendTarget target;
+  if (dialog == nullptr || !target_for(dialog->next_hop(), target)) return 0;
+  const TransactionId bye = core_->send_bye(id, via_for(target.address.transport),
+                                            is_reliable(target.address.transport), context_for(target), now());
+  flush();
+  return bye;
+}
+
+void UserAgent::flush() {
+  while (const auto out = core_->poll_transmit()) {
+    SendTarget target;
+    if (!out->uri.empty()) {
+      if (!target_for(out->uri, target)) {
+        if (trace_) trace_("cannot reach " + out->uri);
+        continue;
+      }
+    } else {
+      const auto peer = contexts_.find(out->context);
+      if (peer == contexts_.end()) continue;
+      peer->second.last_used = now();
+      target = peer->second.target;
+    }
+    const TransactionId transaction = out->transaction;
+    transport_->async_send(target, std::string(out->bytes),
+                           [this, transaction](boost::system::error_code ec, ConnectionId) {
+                             if (!ec || ec == boost::asio::error::operation_aborted || transaction == 0) return;
+                             if (trace_) trace_("send failed: " + ec.message());
+                             core_->on_transport_error(transaction);
+                             flush();
+                           });
+  }
+  arm_timer();
+}
+
+void UserAgent::arm_timer() {
+  const std::optional<TimePoint> next = core_->next_timeout();
+  if (next == armed_for_) return;
+  armed_for_ = next;
+  if (!next) {
+    timer_.cancel();
+    return;
+  }
+  timer_.expires_at(*next);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    armed_for_.reset();
+    core_->on_timeout(now());
+    flush();
+  });
+}
+
+}  // namespace cosip::sip
