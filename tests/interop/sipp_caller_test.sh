@@ -2,25 +2,21 @@
 # Interop: `cosip call` calls SIPp (sip-tester) scenarios acting as the
 # callee, both started here on loopback. Each case runs the scenario for a
 # few calls and requires both sides to succeed on every call:
-#   basic call over UDP and TCP, 486 and 603 rejections, CANCEL before the answer (487 ACKed), a
-#   re-INVITE, a BYE from the callee, and a 401 digest challenge (SIPp checks
-#   the Authorization; a wrong password must fail).
+#   basic call over UDP and TCP, 486 and 603 rejections, CANCEL before the
+#   answer (487 ACKed), a re-INVITE, a BYE from the callee, and a 401 digest
+#   challenge (SIPp checks the Authorization; a wrong password must fail).
 # Usage: sipp_caller_test.sh COSIP_BINARY SCENARIO_DIR
 set -u
 cosip=$1
 scenarios=$2
-command -v sipp >/dev/null || { echo "sipp is not installed (package sip-tester)"; exit 1; }
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+require_sipp
 work=$(mktemp -d)
 passed=0
 failed=0
 sipp_pid=
 trap '[ -n "$sipp_pid" ] && kill "$sipp_pid" 2>/dev/null; rm -rf "$work"' EXIT
-
-free_port() {
-  python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-t = socket.socket(); t.bind(("127.0.0.1", s.getsockname()[1])); print(s.getsockname()[1])'
-}
 
 # run_case NAME CALLS "SIPP ARGS" COSIP_CALL_ARGS...
 # (Calls through SIPp's -lost 20 are tested in the other direction, SIPp

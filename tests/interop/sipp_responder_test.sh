@@ -10,7 +10,9 @@
 set -u
 cosip=$1
 scenarios=$2
-command -v sipp >/dev/null || { echo "sipp is not installed (package sip-tester)"; exit 1; }
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+require_sipp
 work=$(mktemp -d)
 passed=0
 failed=0
@@ -21,12 +23,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-t = socket.socket(); t.bind(("127.0.0.1", s.getsockname()[1])); print(s.getsockname()[1])'
-}
 
 start_responder() {
   port=$(free_port)
