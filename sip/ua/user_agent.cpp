@@ -64,10 +64,31 @@ std::string UserAgent::via_for(Transport transport) const {
   return "SIP/2.0/" + std::string(to_string(transport)) + " " + core_->config().via_sent_by;
 }
 
+namespace {
+
+// The peer table's key: address bytes, port, transport and connection, with
+// no text formatting on the per-message path.
+std::string peer_key(const SendTarget& target) {
+  std::string key;
+  const auto& a = target.address.address;
+  if (a.is_v4()) {
+    const auto bytes = a.to_v4().to_bytes();
+    key.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  } else {
+    const auto bytes = a.to_v6().to_bytes();
+    key.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
+  const std::uint16_t port = target.address.port;
+  key.append(reinterpret_cast<const char*>(&port), sizeof port);
+  key += static_cast<char>(target.address.transport);
+  key.append(reinterpret_cast<const char*>(&target.connection), sizeof target.connection);
+  return key;
+}
+
+}  // namespace
+
 std::uint64_t UserAgent::context_for(const SendTarget& target) {
-  std::string key = to_string(target.address);
-  key += '#';
-  key += std::to_string(target.connection);
+  std::string key = peer_key(target);
   const auto it = context_ids_.find(key);
   if (it != context_ids_.end()) return it->second;
   // Peers are forgotten once no transaction can still refer to them; a
@@ -85,7 +106,7 @@ std::uint64_t UserAgent::context_for(const SendTarget& target) {
   }
   const std::uint64_t id = next_context_++;
   context_ids_.emplace(key, id);
-  contexts_.emplace(id, Peer{target, std::move(key), now()});
+  contexts_.emplace(id, Peer{target, std::move(key), target.address.address.to_string(), now()});
   return id;
 }
 
@@ -98,16 +119,17 @@ void UserAgent::on_received(ReceivedMessage&& received) {
   }
   SendTarget target{received.source, received.connection, {}};
   const std::uint64_t context = context_for(target);
-  contexts_.at(context).last_used = now();
+  Peer& peer = contexts_.at(context);
+  const TimePoint t = now();
+  peer.last_used = t;
   if (trace_) {
     std::string line = message_.is_request ? std::string(message_.method)
                                            : std::to_string(message_.status_code) + " " +
                                                  std::string(message_.cseq.method);
     trace_("recv " + line + " from " + to_string(received.source) + " call-id " + std::string(message_.call_id));
   }
-  const Source source{received.source.address.to_string(), received.source.port,
-                      is_reliable(received.source.transport), context};
-  core_->on_message(message_, source, now());
+  const Source source{peer.address_text, received.source.port, is_reliable(received.source.transport), context};
+  core_->on_message(message_, source, t);
   flush();
 }
 

@@ -89,6 +89,7 @@ class UserAgent {
   struct Peer {
     SendTarget target;
     std::string key;
+    std::string address_text;  // for Via received (§18.2.1), formatted once
     TimePoint last_used;
   };
   std::unordered_map<std::string, std::uint64_t> context_ids_;
