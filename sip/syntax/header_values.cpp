@@ -494,7 +494,10 @@ void append(std::string& out, const RetryAfter& v) {
 }
 
 void append(std::string& out, const Warning& v) {
-  out += std::to_string(v.code);
+  // warn-code is exactly 3 digits (§20.43), "099" included.
+  out += static_cast<char>('0' + v.code / 100 % 10);
+  out += static_cast<char>('0' + v.code / 10 % 10);
+  out += static_cast<char>('0' + v.code % 10);
   out += ' ';
   out += v.agent;
   out += " \"";

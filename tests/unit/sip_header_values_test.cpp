@@ -844,3 +844,13 @@ TEST_CASE("append(AuthValue) and append(RetryAfter) decode back to the same valu
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("Warning: a code with leading zeros keeps its three digits when written (found by fuzzing)") {
+  WarningList list;
+  REQUIRE(decode_warning_list("096 example.com \"text\"", list));
+  REQUIRE(list.size() == 1);
+  CHECK(list[0].code == 96);
+  std::string out;
+  append(out, list[0]);
+  CHECK(out == "096 example.com \"text\"");
+}
