@@ -10,7 +10,6 @@ using namespace detail;
 
 constexpr std::uint32_t max_cseq = 0x7fffffffu;  // §8.1.1.5: less than 2**31
 constexpr std::uint32_t max_uint32 = 0xffffffffu;
-constexpr int max_comment_depth = 8;             // nesting bound for comments
 
 DecodeResult result(const Scanner& s) { return {s.error_what(), s.error_at(), s.over_limit()}; }
 
@@ -155,8 +154,8 @@ bool parse_token_params(Scanner& s, TokenParams& out, const ValueLimits& limits)
 }
 
 // comment = LPAREN *(ctext / quoted-pair / comment) RPAREN
-bool parse_comment(Scanner& s, int depth) {
-  if (depth > max_comment_depth) return s.fail("comments nested too deeply");
+bool parse_comment(Scanner& s, int depth, int max_depth) {
+  if (depth > max_depth) return s.fail_limit("comments nested too deeply");
   if (!s.consume('(')) return s.fail("expected '('");
   while (!s.at_end()) {
     const char c = *s.pos();
@@ -165,7 +164,7 @@ bool parse_comment(Scanner& s, int depth) {
       return true;
     }
     if (c == '(') {
-      if (!parse_comment(s, depth + 1)) return false;
+      if (!parse_comment(s, depth + 1, max_depth)) return false;
     } else if (c == '\\') {
       if (s.left() < 2) break;
       s.set_pos(s.pos() + 2);
@@ -347,7 +346,7 @@ DecodeResult decode_retry_after(std::string_view value, RetryAfter& out, const V
     s.skip_lws();
     if (s.next_is('(')) {
       const char* start = s.pos();
-      ok = parse_comment(s, 1);
+      ok = parse_comment(s, 1, limits.max_nesting);
       out.comment = {start, static_cast<std::size_t>(s.pos() - start)};
     } else {
       s.set_pos(save);

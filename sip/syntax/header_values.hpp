@@ -19,6 +19,7 @@ namespace cosip::sip {
 struct ValueLimits {
   std::size_t max_list_values = 64;  // comma-separated values in one header line
   std::size_t max_params = 32;       // ;parameters on one value
+  int max_nesting = 8;               // nested (comments) in Retry-After and the like
 };
 
 struct DecodeResult {

@@ -854,3 +854,13 @@ TEST_CASE("Warning: a code with leading zeros keeps its three digits when writte
   append(out, list[0]);
   CHECK(out == "096 example.com \"text\"");
 }
+
+TEST_CASE("Retry-After: comment nesting is bounded by ValueLimits::max_nesting") {
+  RetryAfter ra;
+  CHECK(decode_retry_after("120 (a (b (c)))", ra));
+  ValueLimits tight;
+  tight.max_nesting = 2;
+  const DecodeResult r = decode_retry_after("120 (a (b (c)))", ra, tight);
+  CHECK_FALSE(r);
+  CHECK(r.over_limit);
+}
