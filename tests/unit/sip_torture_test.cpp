@@ -812,12 +812,13 @@ TEST_CASE("mismatch02 (3.1.2.18): unknown method with a different CSeq method") 
 TEST_CASE("insuf (3.3.1): Call-ID, From and To are missing") {
   const ParseError err = parse_invalid(torture("rfc4475", "insuf"));
   CHECK(err.code == ParseErrc::missing_header);
-  CHECK((err.header == HeaderId::call_id || err.header == HeaderId::from || err.header == HeaderId::to));
+  CHECK(err.header == HeaderId::from);  // the first mandatory header checked that is absent
 }
 
 TEST_CASE("mcl01 (3.3.9): two Content-Length values") {
   const ParseError err = parse_invalid(torture("rfc4475", "mcl01"));
-  CHECK((err.code == ParseErrc::duplicate_header || err.code == ParseErrc::bad_content_length));
+  CHECK(err.code == ParseErrc::duplicate_header);
+  CHECK(err.header == HeaderId::content_length);
 }
 
 TEST_CASE("clerr (3.1.2.2): Content-Length larger than the datagram") {
@@ -826,14 +827,14 @@ TEST_CASE("clerr (3.1.2.2): Content-Length larger than the datagram") {
 
 TEST_CASE("ncl (3.1.2.3): negative Content-Length") {
   const ParseError err = parse_invalid(torture("rfc4475", "ncl"));
-  CHECK((err.code == ParseErrc::bad_content_length ||
-         (err.code == ParseErrc::bad_header_value && err.header == HeaderId::content_length)));
+  CHECK(err.code == ParseErrc::bad_content_length);
+  CHECK(err.header == HeaderId::content_length);
 }
 
-TEST_CASE("scalar02 (3.1.2.4): CSeq overflow is the first faulty header") {
-  // Via, To and From come first and are fine; CSeq 36893488147419103232 is
-  // >= 2**31 (§8.1.1.5). Max-Forwards 300 and Expires come later.
-  const std::string data = torture("rfc4475", "scalar02");
+// The fault is reported in the CSeq header, at a byte of its line.
+void check_cseq_overflow(const char* name) {
+  INFO(name);
+  const std::string data = torture("rfc4475", name);
   const ParseError err = parse_invalid(data);
   CHECK(err.code == ParseErrc::bad_header_value);
   CHECK(err.header == HeaderId::cseq);
@@ -842,14 +843,11 @@ TEST_CASE("scalar02 (3.1.2.4): CSeq overflow is the first faulty header") {
   CHECK(err.offset < data.find("\r\n", line));
 }
 
-TEST_CASE("scalarlg (3.1.2.5): response CSeq overflow is the first faulty header") {
-  const std::string data = torture("rfc4475", "scalarlg");
-  const ParseError err = parse_invalid(data);
-  CHECK(err.code == ParseErrc::bad_header_value);
-  CHECK(err.header == HeaderId::cseq);
-  const std::size_t line = data.find("CSeq:");
-  CHECK(err.offset >= line);
-  CHECK(err.offset < data.find("\r\n", line));
+TEST_CASE("scalar02 (3.1.2.4), scalarlg (3.1.2.5): CSeq overflow is the first faulty header") {
+  // Via, To and From come first and are fine; the CSeq numbers are >= 2**31
+  // (§8.1.1.5). Max-Forwards 300, Expires and Retry-After come later.
+  check_cseq_overflow("scalar02");
+  check_cseq_overflow("scalarlg");
 }
 
 TEST_CASE("bigcode (3.1.2.19): a status code of more than three digits") {
