@@ -115,6 +115,14 @@ void UserAgentCore::on_new_request(TransactionId id, const Message& msg, const S
     // §12.2.2: a request inside a dialog.
     const auto d = dialogs_.find(dialog_key(msg.call_id, msg.to.tag(), msg.from.tag()));
     if (d == dialogs_.end()) {
+      // RFC 6665 §4.1.2.4: a NOTIFY may precede the 2xx of its SUBSCRIBE and
+      // belongs to a subscription usage, not to an INVITE dialog: the
+      // application decides (481 when no subscription owns it).
+      if (msg.method == "NOTIFY" && contains(config_.allow, msg.method)) {
+        if (callbacks_.on_request) callbacks_.on_request(IncomingRequest{id, msg, nullptr});
+        if (const auto it = pending_.find(id); it != pending_.end()) it->second->persist();
+        return;
+      }
       reject(id, 481, {}, now);
       return;
     }

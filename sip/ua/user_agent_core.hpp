@@ -5,7 +5,8 @@
 // Flow of an incoming request:
 //   transaction layer (retransmissions absorbed) ->
 //   CANCEL: matched to its INVITE: 200, and 487 to the INVITE (§9.2) ->
-//   in a dialog (To tag): dialog found (else 481), CSeq in order (else 500),
+//   in a dialog (To tag): dialog found (else 481; a NOTIFY goes to the
+//     application, whose subscription usages own their dialogs), CSeq in order (else 500),
 //     BYE ends the dialog with 200 (§15.1.2), others go to the application ->
 //   outside: Request-URI scheme (416), method (501/405), Require (420),
 //     merged request (482), session body type (415); OPTIONS answered here

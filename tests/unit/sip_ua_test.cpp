@@ -277,6 +277,12 @@ TEST_CASE("UAS checks of RFC 3261 §8.2 and §12.2.2") {
     bye.replace(bye.find("To: <sip:bob@example.com>"), 25, "To: <sip:bob@example.com>;tag=nosuch");
     CHECK(code_for(bye) == 481);
   }
+  SUBCASE("a NOTIFY for no INVITE dialog: 481 when the UA does not take NOTIFY") {
+    std::string notify = request(ids, "NOTIFY");
+    notify.replace(notify.find("To: <sip:bob@example.com>"), 25, "To: <sip:bob@example.com>;tag=nosuch");
+    CHECK(code_for(notify) == 481);
+    CHECK(p.uas_methods.empty());
+  }
   SUBCASE("a known method this UA does not handle: 405 with Allow") {
     CHECK(code_for(request(ids, "PUBLISH")) == 405);
     const Message r = parse(p.net.b_sent.back());
@@ -306,6 +312,32 @@ TEST_CASE("UAS checks of RFC 3261 §8.2 and §12.2.2") {
     CHECK(code_for(request(ids, "MESSAGE")) == 200);
     CHECK(p.uas_methods == std::vector<std::string>{"MESSAGE"});
   }
+}
+
+TEST_CASE("a NOTIFY with a To tag but no INVITE dialog goes to the application (RFC 6665 §4.1.2.4)") {
+  Pair p;
+  UaConfig c = config("sip:bob@192.0.2.2:5062", "192.0.2.2:5062");
+  c.allow.push_back("NOTIFY");
+  std::vector<Dialog*> dialogs;
+  UserAgentCore uas{c,
+                    {.on_request =
+                         [&](const UserAgentCore::IncomingRequest& r) {
+                           dialogs.push_back(r.dialog);
+                           uas.respond(r.id, p.net.now, 200);
+                         },
+                     .on_ack = {},
+                     .on_cancel = {},
+                     .on_dialog_end = {},
+                     .on_response = {},
+                     .on_request_failed = {}}};
+  p.net.b = &uas;
+  std::string notify = request(p.uac.ids(), "NOTIFY", "sip:bob@192.0.2.2:5062", "Event: presence\r\nSubscription-State: active\r\n");
+  notify.replace(notify.find("To: <sip:bob@example.com>"), 25, "To: <sip:bob@example.com>;tag=sub1");
+  p.uac.send_request(notify, false, 2, p.net.now);
+  p.net.flush();
+  CHECK(p.last_code() == 200);
+  REQUIRE(dialogs.size() == 1);
+  CHECK(dialogs[0] == nullptr);
 }
 
 TEST_CASE("a request merged from two paths gets 482 (§8.2.2.2)") {
