@@ -232,6 +232,11 @@ bool UserAgentCore::respond(TransactionId id, TimePoint now, int code, std::stri
 
   const ReceivedFrom from{p.source.address, p.source.port};
   MessageWriter w = response_to(req, code, reason.empty() ? reason_phrase(code) : reason, p.to_tag, &from);
+  // §12.1.1: a response that establishes a dialog carries the request's
+  // Record-Route values, in order, as received.
+  if (creates_dialog)
+    for (const Header& h : req.headers)
+      if (h.id == HeaderId::record_route) w.header(h);
   if (creates_dialog || (invite && code >= 200 && code < 300)) w.header(HeaderId::contact, "<" + config_.contact + ">");
   if (invite && code >= 200 && code < 300) w.header(HeaderId::allow, join(config_.allow));
   if (!config_.user_agent.empty()) w.header(HeaderId::server, config_.user_agent);

@@ -183,6 +183,37 @@ TEST_CASE("a call: INVITE, 180, 200 with the offer mirrored, ACK by the core, BY
   CHECK(bye.cseq.number == 2);  // the next local CSeq
 }
 
+TEST_CASE("Record-Route: copied into the responses that make the dialog; the UAC routes through it (§12.1)") {
+  // Two proxies recorded the route, as a real one (Kamailio) does.
+  Pair p;
+  p.uac.send_request(invite(p.uac.ids(),
+                            "Record-Route: <sip:p2.example.com;lr>\r\n"
+                            "Record-Route: <sip:192.0.2.9:5070;lr=on;ftag=x>\r\n"),
+                     false, 2, p.net.now);
+  p.net.flush();
+  REQUIRE(p.codes == std::vector<int>{180, 200});
+  for (const std::string& sent : p.net.b_sent) {
+    const Message r = parse(sent);
+    std::vector<std::string_view> rr;
+    for (const Header& h : r.headers)
+      if (h.id == HeaderId::record_route) rr.push_back(h.value);
+    CHECK(rr == std::vector<std::string_view>{"<sip:p2.example.com;lr>", "<sip:192.0.2.9:5070;lr=on;ftag=x>"});
+  }
+  // The UAC's route set is the reverse; its ACK and BYE go to the first entry.
+  REQUIRE(p.uac_dialogs.size() == 1);
+  const Dialog& d = *p.uac_dialogs.front();
+  CHECK(d.next_hop() == "sip:192.0.2.9:5070;lr=on;ftag=x");
+  p.uac.send_bye(d.id(), "SIP/2.0/UDP 192.0.2.1:5060", false, 2, p.net.now);
+  p.net.flush();
+  const Message bye = parse(p.net.a_sent.back());
+  REQUIRE(bye.method == "BYE");
+  std::vector<std::string_view> routes;
+  for (const Header& h : bye.headers)
+    if (h.id == HeaderId::route) routes.push_back(h.value);
+  CHECK(routes == std::vector<std::string_view>{"<sip:192.0.2.9:5070;lr=on;ftag=x>", "<sip:p2.example.com;lr>"});
+  CHECK(bye.request_uri_text == "sip:bob@192.0.2.2:5062");
+}
+
 TEST_CASE("responses carry received and rport for the request's source (RFC 3261 §18.2.1, RFC 3581)") {
   Pair p;
   p.uac.send_request(invite(p.uac.ids()), false, 2, p.net.now);
