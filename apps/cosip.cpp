@@ -4,6 +4,7 @@
 #include "apps/call_command.hpp"
 #include "apps/parse_command.hpp"
 #include "apps/responder_command.hpp"
+#include "apps/usage_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"cosip: a SIP/SDP/RTP/MSRP user agent"};
@@ -27,6 +28,9 @@ int main(int argc, char** argv) {
   responder->add_option("--tls-cert", responder_options.tls_certificate, "PEM certificate chain for tls: listeners");
   responder->add_option("--tls-key", responder_options.tls_key, "PEM private key for tls: listeners");
   responder->add_option("--tls-ca", responder_options.tls_ca, "PEM CA file to verify peers");
+  responder->add_option("--register", responder_options.register_aor, "register this address of record while running");
+  responder->add_option("--registrar", responder_options.registrar, "registrar URI (default: the AOR's domain)");
+  responder->add_option("--password", responder_options.password, "digest password for --register");
 
   cosip::apps::CallOptions call_options;
   CLI::App* call = app.add_subcommand("call", "place one call and end it as the options say");
@@ -43,7 +47,22 @@ int main(int argc, char** argv) {
   call->add_flag("--tls-no-verify", call_options.tls_no_verify, "do not verify the server certificate");
   call->add_flag("--verbose", call_options.verbose, "one line per message");
 
+  cosip::apps::RegisterOptions register_options;
+  CLI::App* reg = app.add_subcommand("register", "register an address of record, stay registered, unregister");
+  reg->add_option("aor", register_options.aor, "address of record, e.g. sip:alice@example.com")->required();
+  reg->add_option("--registrar", register_options.registrar, "Request-URI of the REGISTER (default: the AOR's domain)");
+  reg->add_option("--proxy", register_options.proxy, "outbound proxy URI");
+  reg->add_option("--user", register_options.user, "digest user name (default: the AOR's user)");
+  reg->add_option("--password", register_options.password, "digest password");
+  reg->add_option("--expires", register_options.expires, "seconds asked for (default 3600)");
+  reg->add_option("--duration", register_options.duration_s, "seconds to stay registered before unregistering");
+  reg->add_option("--dns", register_options.dns, "DNS server host:port for names (default: the system's)");
+  reg->add_option("--timeout", register_options.timeout_s, "give up after this many seconds (default 60)");
+  reg->add_flag("--verbose", register_options.verbose, "one line per message");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (reg->parsed()) return cosip::apps::run_register(register_options);
 
   if (call->parsed()) return cosip::apps::run_call(call_options);
 

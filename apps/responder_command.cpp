@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "apps/notifications.hpp"
 #include "sip/syntax/writer.hpp"
 #include "sip/ua/user_agent.hpp"
 
@@ -68,6 +69,21 @@ class Responder {
     ua_.start();
     if (options_.verbose) ua_.set_trace([](std::string_view line) { std::cout << line << std::endl; });
     for (const TransportAddress& l : ua_.listeners()) std::cout << "listening on " << to_string(l) << std::endl;
+    if (!options_.register_aor.empty()) start_registration();
+  }
+
+  // Stays registered until stopped; the registration retries on its own.
+  void start_registration() {
+    RegistrationConfig rc;
+    if (!registration_config(options_.register_aor, options_.registrar, {}, ua_.core().config().contact, rc))
+      throw std::invalid_argument("--register: not a sip: or sips: URI: " + options_.register_aor);
+    digest_.add_account({user_of(options_.register_aor), options_.password, {}});
+    registration_ = std::make_unique<Registration>(
+        std::move(rc), &digest_, ua_.core().ids(),
+        [](const RegistrationEvent& e) { std::cout << describe(e) << std::endl; });
+    ua_.add_usage(*registration_);
+    registration_->start(ua_.now());
+    ua_.flush();
   }
 
  private:
@@ -111,6 +127,8 @@ class Responder {
   const ResponderOptions& options_;
   UserAgent ua_;
   std::unordered_map<TransactionId, std::unique_ptr<boost::asio::steady_timer>> rings_;
+  DigestClient digest_;
+  std::unique_ptr<Registration> registration_;
 };
 
 }  // namespace

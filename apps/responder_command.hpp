@@ -15,6 +15,9 @@ struct ResponderOptions {
   std::string tls_certificate;
   std::string tls_key;
   std::string tls_ca;
+  std::string register_aor;  // register this AOR for our Contact while running
+  std::string registrar;     // its registrar (default: the AOR's domain)
+  std::string password;      // digest password (user: the AOR's user)
 };
 
 // Runs until SIGINT or SIGTERM. Returns the process exit status.

@@ -16,6 +16,8 @@ packages=(
   libsofia-sip-ua-dev libre-dev libbenchmark-dev valgrind
   dnsmasq-base  # interop: the resolver test's DNS server (binary only, no service)
   sip-tester    # interop: SIPp calls the responder and answers cosip calls
+  # interop: Kamailio as registrar, presence server and MSRP relay
+  kamailio kamailio-presence-modules kamailio-sqlite-modules sqlite3
 )
 
 missing=()

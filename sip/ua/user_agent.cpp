@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "sip/syntax/detail/charset.hpp"
 #include "sip/syntax/writer.hpp"
@@ -14,6 +16,25 @@ constexpr auto context_lifetime = std::chrono::minutes(5);  // > any transaction
 
 std::string host_text(const boost::asio::ip::address& a) {
   return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+}
+
+// A usage's request with our Via as its first header (§8.1.1.7).
+std::string with_via(std::string_view request, std::string_view via) {
+  const std::size_t line_end = request.find("\r\n");
+  std::string out;
+  out.reserve(request.size() + via.size() + 8);
+  out.append(request.substr(0, line_end + 2));
+  out.append("Via: ").append(via).append("\r\n");
+  out.append(request.substr(line_end + 2));
+  return out;
+}
+
+SendTarget send_target(const resolver::Target& t) {
+  Transport transport = Transport::udp;
+  if (t.transport == resolver::Transport::tcp) transport = Transport::tcp;
+  else if (t.transport == resolver::Transport::tls) transport = Transport::tls;
+  return SendTarget{TransportAddress{transport, boost::asio::ip::make_address(t.address.to_string()), t.port}, 0,
+                    t.host};
 }
 
 }  // namespace
@@ -45,7 +66,8 @@ void UserAgent::start() {
       ua.via_transport = std::string(to_string(first.transport));
     }
   }
-  core_ = std::make_unique<UserAgentCore>(std::move(ua), std::move(callbacks_));
+  core_ = std::make_unique<UserAgentCore>(std::move(ua), wrap(std::move(callbacks_)));
+  resolver_ = std::make_unique<resolver::DnsResolver>(executor_, config_.dns);
   transport_->set_message_handler([this](ReceivedMessage&& m) { on_received(std::move(m)); });
 }
 
@@ -185,7 +207,125 @@ TransactionId UserAgent::send_bye(const DialogId& id) {
   return bye;
 }
 
+// One usage request and the targets its next hop resolved to.
+struct UserAgent::UsageSend {
+  ClientUsage* usage = nullptr;
+  std::string request;  // without Via
+  std::vector<SendTarget> targets;
+  std::size_t index = 0;
+};
+
+UserAgentCore::Callbacks UserAgent::wrap(UserAgentCore::Callbacks app) {
+  UserAgentCore::Callbacks c = app;
+  c.on_response = [this, app](TransactionId id, const Message& response, Dialog* dialog) {
+    const auto s = usage_sends_.find(id);
+    if (s == usage_sends_.end()) {
+      if (app.on_response) app.on_response(id, response, dialog);
+      return;
+    }
+    if (response.status_code < 200) return;
+    // RFC 3263 §4.3: a 503 sends the request to the next target.
+    if (response.status_code == 503 && fail_over(id, 503, response.reason_phrase)) return;
+    ClientUsage* usage = s->second->usage;
+    usage_sends_.erase(s);
+    usage->on_response(response, now());
+  };
+  c.on_request_failed = [this, app](TransactionId id, TransactionEvent::Kind kind) {
+    if (usage_sends_.count(id) == 0) {
+      if (app.on_request_failed) app.on_request_failed(id, kind);
+      return;
+    }
+    // §8.1.3.1: a timeout counts as 408, a transport failure as 503.
+    if (kind == TransactionEvent::Kind::timeout) fail_over(id, 408, "Request Timeout (no response)");
+    else fail_over(id, 503, "Service Unavailable (transport error)");
+  };
+  c.on_request = [this, app](const UserAgentCore::IncomingRequest& r) {
+    if (r.dialog == nullptr && !r.request.to.tag().empty()) {
+      // A request in a dialog the core does not know: a usage's (NOTIFY).
+      for (ClientUsage* u : usages_) {
+        if (const int code = u->on_request(r.request, now()); code != 0) {
+          core_->respond(r.id, now(), code);
+          return;
+        }
+      }
+      core_->respond(r.id, now(), 481);
+      return;
+    }
+    if (app.on_request) app.on_request(r);
+  };
+  return c;
+}
+
+bool UserAgent::fail_over(TransactionId id, int code, std::string_view reason) {
+  const auto s = usage_sends_.find(id);
+  if (s == usage_sends_.end()) return false;
+  const std::shared_ptr<UsageSend> send = s->second;
+  usage_sends_.erase(s);
+  if (++send->index < send->targets.size()) {
+    if (trace_) trace_("failing over to the next target after " + std::to_string(code));
+    send_attempt(send);
+    return true;
+  }
+  send->usage->on_no_response(code, reason, now());
+  return true;
+}
+
+void UserAgent::add_usage(ClientUsage& usage) {
+  if (std::find(usages_.begin(), usages_.end(), &usage) == usages_.end()) usages_.push_back(&usage);
+}
+
+void UserAgent::remove_usage(ClientUsage& usage) {
+  std::erase(usages_, &usage);
+  std::erase_if(usage_sends_, [&](const auto& s) { return s.second->usage == &usage; });
+}
+
+void UserAgent::poll_usages() {
+  for (std::size_t i = 0; i < usages_.size(); ++i)
+    while (auto request = usages_[i]->poll_request()) send_usage_request(*usages_[i], std::move(*request));
+}
+
+void UserAgent::send_usage_request(ClientUsage& usage, UsageRequest request) {
+  auto send = std::make_shared<UsageSend>();
+  send->usage = &usage;
+  send->request = std::move(request.bytes);
+  SendTarget numeric;
+  if (target_for(request.next_hop, numeric)) {
+    send->targets.push_back(numeric);
+    send_attempt(send);
+    return;
+  }
+  // RFC 3263: a host name: NAPTR, SRV, A/AAAA through the resolver.
+  boost::asio::co_spawn(
+      executor_,
+      [this, send, hop = std::move(request.next_hop)]() -> boost::asio::awaitable<void> {
+        Uri uri;
+        resolver::ResolveResult result;
+        if (parse_uri(hop, uri).error == nullptr) result = co_await resolver_->resolve(uri);
+        else result.error = resolver::ResolveError::invalid_uri;
+        // The usage may have been removed while DNS answered.
+        if (std::find(usages_.begin(), usages_.end(), send->usage) == usages_.end()) co_return;
+        for (const resolver::Target& t : result.targets) send->targets.push_back(send_target(t));
+        if (send->targets.empty()) {
+          if (trace_) trace_("cannot locate " + hop + ": " + result.detail);
+          send->usage->on_no_response(503, "Service Unavailable (" + std::string(to_string(result.error)) + ")", now());
+        } else {
+          send_attempt(send);
+        }
+        flush();
+      },
+      boost::asio::detached);
+}
+
+void UserAgent::send_attempt(const std::shared_ptr<UsageSend>& send) {
+  const SendTarget& target = send->targets[send->index];
+  const std::string via = via_for(target.address.transport) + ";rport;branch=" + core_->ids().branch();
+  const TransactionId id = core_->send_request(with_via(send->request, via), is_reliable(target.address.transport),
+                                               context_for(target), now());
+  usage_sends_[id] = send;
+}
+
 void UserAgent::flush() {
+  poll_usages();
   while (const auto out = core_->poll_transmit()) {
     SendTarget target;
     if (!out->uri.empty()) {
@@ -212,7 +352,8 @@ void UserAgent::flush() {
 }
 
 void UserAgent::arm_timer() {
-  const std::optional<TimePoint> next = core_->next_timeout();
+  std::optional<TimePoint> next = core_->next_timeout();
+  for (const ClientUsage* u : usages_) next = earliest({next, u->next_timeout()});
   if (next == armed_for_) return;
   armed_for_ = next;
   if (!next) {
@@ -223,7 +364,10 @@ void UserAgent::arm_timer() {
   timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     armed_for_.reset();
-    core_->on_timeout(now());
+    const TimePoint t = now();
+    core_->on_timeout(t);
+    for (std::size_t i = 0; i < usages_.size(); ++i)
+      if (const auto due = usages_[i]->next_timeout(); due && *due <= t) usages_[i]->on_timeout(t);
     flush();
   });
 }

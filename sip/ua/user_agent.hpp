@@ -10,6 +10,12 @@
 //       flush(): each Outgoing -> its peer (by context) or the next hop of its
 //       URI -> TransportLayer::async_send; a failed send of a transaction
 //       -> UserAgentCore::on_transport_error
+// Client usages (registrations, subscriptions, ...): each request they poll
+//   -> next hop located (numeric host, else RFC 3263 through DNS) -> Via added
+//   -> client transaction; timeout, transport error or 503 -> the same
+//   request to the next target (RFC 3263 §4.3); the final response, or
+//   408 / 503 when every target failed -> the usage. A NOTIFY outside the
+//   core's dialogs is offered to each usage, else answered 481.
 #pragma once
 
 #include <cstdint>
@@ -22,8 +28,10 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "sip/resolver/dns_resolver.hpp"
 #include "sip/transport/transport_layer.hpp"
 #include "sip/ua/user_agent_core.hpp"
+#include "sip/usage/client_usage.hpp"
 
 namespace cosip::sip {
 
@@ -31,6 +39,7 @@ struct UserAgentConfig {
   UaConfig ua;
   TransportConfig transport;
   std::vector<TransportAddress> listen;
+  resolver::DnsResolverConfig dns;  // for next hops given by name
 };
 
 class UserAgent {
@@ -53,9 +62,14 @@ class UserAgent {
   const std::vector<TransportAddress>& listeners() const { return listeners_; }
   void set_trace(TraceHandler trace) { trace_ = std::move(trace); }
 
-  // Sends what the core has queued and re-arms the timer. Call after any
-  // call into the core from outside a core callback.
+  // Sends what the core and the usages have queued and re-arms the timer.
+  // Call after any call into the core or a usage from outside a callback.
   void flush();
+
+  // Carries `usage`'s requests, responses, NOTIFYs and timers until it is
+  // removed; the usage must outlive that.
+  void add_usage(ClientUsage& usage);
+  void remove_usage(ClientUsage& usage);
 
   // Where a request to `uri` goes (RFC 3263 for a numeric host: the address,
   // the transport parameter, port 5060 or 5061). False when the URI names no
@@ -72,6 +86,12 @@ class UserAgent {
   TimePoint now() const;
 
  private:
+  struct UsageSend;
+  UserAgentCore::Callbacks wrap(UserAgentCore::Callbacks callbacks);
+  void poll_usages();
+  void send_usage_request(ClientUsage& usage, UsageRequest request);
+  void send_attempt(const std::shared_ptr<UsageSend>& send);
+  bool fail_over(TransactionId id, int code, std::string_view reason);
   void on_received(ReceivedMessage&& received);
   void reply_stateless(const ReceivedMessage& received, const Message& partial, const ParseError& error);
   std::uint64_t context_for(const SendTarget& target);
@@ -97,6 +117,9 @@ class UserAgent {
   UserAgentCore::Callbacks callbacks_;  // handed to the core in start()
   std::uint64_t next_context_ = 1;
   Message message_;  // reused for every received message
+  std::unique_ptr<resolver::DnsResolver> resolver_;
+  std::vector<ClientUsage*> usages_;
+  std::unordered_map<TransactionId, std::shared_ptr<UsageSend>> usage_sends_;
 };
 
 }  // namespace cosip::sip

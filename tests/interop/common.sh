@@ -10,3 +10,33 @@ t = socket.socket(); t.bind(("127.0.0.1", s.getsockname()[1])); print(s.getsockn
 require_sipp() {
   command -v sipp >/dev/null || { echo "sipp is not installed (package sip-tester)"; exit 1; }
 }
+
+# A UDP port on 127.0.0.1 that something is bound to (bind fails).
+udp_port_bound() {
+  python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try: s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError: sys.exit(0)
+sys.exit(1)' "$1"
+}
+
+require_kamailio() {
+  command -v kamailio >/dev/null || { echo "kamailio is not installed (package kamailio)"; exit 1; }
+}
+
+# start_kamailio TEMPLATE RUNDIR PORT: Kamailio with TEMPLATE's @PORT@ and
+# @RUNDIR@ replaced, logging to RUNDIR/kamailio.log; sets kamailio_pid and
+# returns once its UDP port is bound.
+start_kamailio() {
+  local template=$1 rundir=$2 port=$3
+  sed -e "s|@PORT@|$port|g" -e "s|@RUNDIR@|$rundir|g" "$template" >"$rundir/kamailio.cfg"
+  kamailio -f "$rundir/kamailio.cfg" -DD -E -m 32 -M 8 -P "$rundir/kamailio.pid" -Y "$rundir" \
+    >"$rundir/kamailio.log" 2>&1 &
+  kamailio_pid=$!
+  for _ in $(seq 100); do
+    udp_port_bound "$port" && return 0
+    kill -0 "$kamailio_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "kamailio did not start:"; tail -20 "$rundir/kamailio.log"; return 1
+}
