@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
   reg->add_option("--duration", register_options.duration_s, "seconds to stay registered before unregistering");
   reg->add_option("--dns", register_options.dns, "DNS server host:port for names (default: the system's)");
   reg->add_option("--timeout", register_options.timeout_s, "give up after this many seconds (default 60)");
+  reg->add_option("--t1-ms", register_options.t1_ms, "RFC 3261 T1 in ms (default 500): requests time out after 64*T1")
+      ->check(CLI::Range(1, 60000));
   reg->add_flag("--verbose", register_options.verbose, "one line per message");
 
   CLI11_PARSE(app, argc, argv);

@@ -16,6 +16,7 @@ int run_register(const RegisterOptions& options) {
   UserAgentConfig config;
   config.listen.push_back({Transport::udp, boost::asio::ip::make_address("127.0.0.1"), 0});
   config.dns.servers = options.dns;
+  config.ua.timers.t1 = std::chrono::milliseconds(options.t1_ms);
   boost::asio::io_context io(1);
   UserAgent ua(io.get_executor(), std::move(config), {});
   try {

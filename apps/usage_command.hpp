@@ -18,6 +18,7 @@ struct RegisterOptions {
   double duration_s = 0;  // stay registered this long (refreshing), then unregister
   std::string dns;        // DNS server "host:port" for names; default: the system's
   int timeout_s = 60;     // give up when not done by then
+  int t1_ms = 500;        // RFC 3261 T1; a transaction times out after 64*T1
   bool verbose = false;
 };
 

@@ -211,6 +211,7 @@ TransactionId UserAgent::send_bye(const DialogId& id) {
 struct UserAgent::UsageSend {
   ClientUsage* usage = nullptr;
   std::string request;  // without Via
+  std::string next_hop;
   std::vector<SendTarget> targets;
   std::size_t index = 0;
 };
@@ -226,7 +227,11 @@ UserAgentCore::Callbacks UserAgent::wrap(UserAgentCore::Callbacks app) {
     if (response.status_code < 200) return;
     // RFC 3263 §4.3: a 503 sends the request to the next target.
     if (response.status_code == 503 && fail_over(id, 503, response.reason_phrase)) return;
-    ClientUsage* usage = s->second->usage;
+    // The server that answered is tried first by the next requests to
+    // that hop, rather than walking past the failed ones each time.
+    const UsageSend& send = *s->second;
+    preferred_targets_[send.next_hop] = send.targets[send.index];
+    ClientUsage* usage = send.usage;
     usage_sends_.erase(s);
     usage->on_response(response, now());
   };
@@ -288,6 +293,7 @@ void UserAgent::send_usage_request(ClientUsage& usage, UsageRequest request) {
   auto send = std::make_shared<UsageSend>();
   send->usage = &usage;
   send->request = std::move(request.bytes);
+  send->next_hop = request.next_hop;
   SendTarget numeric;
   if (target_for(request.next_hop, numeric)) {
     send->targets.push_back(numeric);
@@ -305,6 +311,12 @@ void UserAgent::send_usage_request(ClientUsage& usage, UsageRequest request) {
         // The usage may have been removed while DNS answered.
         if (std::find(usages_.begin(), usages_.end(), send->usage) == usages_.end()) co_return;
         for (const resolver::Target& t : result.targets) send->targets.push_back(send_target(t));
+        if (const auto p = preferred_targets_.find(hop); p != preferred_targets_.end()) {
+          const auto it = std::find_if(send->targets.begin(), send->targets.end(), [&](const SendTarget& t) {
+            return t.address == p->second.address;
+          });
+          if (it != send->targets.end()) std::rotate(send->targets.begin(), it, it + 1);
+        }
         if (send->targets.empty()) {
           if (trace_) trace_("cannot locate " + hop + ": " + result.detail);
           send->usage->on_no_response(503, "Service Unavailable (" + std::string(to_string(result.error)) + ")", now());

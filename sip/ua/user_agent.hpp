@@ -14,7 +14,8 @@
 //   -> next hop located (numeric host, else RFC 3263 through DNS) -> Via added
 //   -> client transaction; timeout, transport error or 503 -> the same
 //   request to the next target (RFC 3263 §4.3); the final response, or
-//   408 / 503 when every target failed -> the usage. A NOTIFY outside the
+//   408 / 503 when every target failed -> the usage. The target that
+//   answered is tried first by the next requests to the same hop. A NOTIFY outside the
 //   core's dialogs is offered to each usage, else answered 481.
 #pragma once
 
@@ -120,6 +121,7 @@ class UserAgent {
   std::unique_ptr<resolver::DnsResolver> resolver_;
   std::vector<ClientUsage*> usages_;
   std::unordered_map<TransactionId, std::shared_ptr<UsageSend>> usage_sends_;
+  std::unordered_map<std::string, SendTarget> preferred_targets_;  // by next hop: the server that last answered
 };
 
 }  // namespace cosip::sip
