@@ -8,7 +8,8 @@
 //     2xx            -> SCRegistrationDidSucceed (contacts, granted expiry);
 //                       refresh before expiry (§10.2.4): same Call-ID, CSeq+1
 //     other / none   -> SCRegistrationDidFail, retried after Retry-After or a
-//                       back-off doubling from retry_interval (RFC 5626 §4.5)
+//                       back-off: retry_interval, doubled by each failure in
+//                       a row up to max_retry_interval (RFC 5626 §4.5)
 //   end() -> SCRegistrationWillEnd, REGISTER with our contacts at expires=0
 //     any final      -> SCRegistrationDidEnd (code and reason of the answer)
 #pragma once
