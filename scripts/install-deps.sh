@@ -4,8 +4,8 @@
 set -euo pipefail
 
 packages=(
-  # toolchain
-  g++ meson ninja-build pkg-config cmake ccache
+  # toolchain, and what the scripts run
+  g++ meson ninja-build pkg-config cmake ccache python3 openssl procps
   # libraries (ARCHITECTURE.md: dependencies)
   libboost1.81-dev libboost-json1.81-dev libssl-dev libsrtp2-dev libopus-dev
   portaudio19-dev libnice-dev libc-ares-dev libspeexdsp-dev libsndfile1-dev
