@@ -3,8 +3,9 @@
 # callee, both started here on loopback. Each case runs the scenario for a
 # few calls and requires both sides to succeed on every call:
 #   basic call over UDP and TCP, 486 and 603 rejections, CANCEL before the
-#   answer (487 ACKed), a re-INVITE, a BYE from the callee, and a 401 digest
-#   challenge (SIPp checks the Authorization; a wrong password must fail).
+#   answer (487 ACKed), a re-INVITE, a BYE from the callee, and 401 and 407
+#   digest challenges (SIPp checks the 401's credentials, a wrong password
+#   must fail; the 407 retry must carry Proxy-Authorization).
 # Usage: sipp_caller_test.sh COSIP_BINARY SCENARIO_DIR
 set -u
 cosip=$1
@@ -71,6 +72,7 @@ run_case bye-from-callee 3 "-sf $scenarios/uas_bye.xml" --hangup-ms -1
 run_case digest-401 3 "-sf $(scenario uas_auth USER=alice PASSWORD=secret)" --user alice --password secret
 EXPECT_FAIL=1 run_case digest-401-wrong-password 1 "-sf $(scenario uas_auth USER=alice PASSWORD=secret)" \
   --user alice --password wrong
+run_case digest-407 3 "-sf $(scenario uas_proxy_auth USER=alice)" --user alice --password secret
 
 echo "interop cases: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
