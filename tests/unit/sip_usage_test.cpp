@@ -13,6 +13,7 @@
 
 #include "sip/auth/digest.hpp"
 #include "sip/syntax/writer.hpp"
+#include "sip/usage/publication.hpp"
 #include "sip/usage/subscription.hpp"
 
 using namespace cosip::sip;
@@ -603,5 +604,207 @@ TEST_CASE("subscription: end() at each stage") {
     f.sub.end(t0 + 10s);
     f.sub.end(t0 + 11s);
     CHECK(names(f.events) == "SCSubscriptionDidSucceed SCSubscriptionWillEnd");
+  }
+}
+
+// ---- Publication ----------------------------------------------------------
+
+namespace {
+
+PublicationConfig publication_config() {
+  PublicationConfig c;
+  c.address.request_uri = "sip:alice@example.com";
+  c.address.from = "<sip:alice@example.com>";
+  c.address.to = "<sip:alice@example.com>";
+  c.expires = 600;
+  c.retry_interval = 30s;
+  return c;
+}
+
+struct PublicationFixture {
+  DigestClient digest = make_digest();
+  IdGenerator ids{11};
+  std::vector<PublicationEvent> events;
+  Publication pub;
+  FakeServer server{pub};
+
+  explicit PublicationFixture(PublicationConfig c = publication_config())
+      : pub(std::move(c), &digest, ids, [this](const PublicationEvent& e) { events.push_back(e); }) {}
+};
+
+}  // namespace
+
+TEST_CASE("publication: initial PUBLISH, refresh without body, modify, queued bodies, removal (RFC 3903 §4)") {
+  PublicationFixture f;
+  f.pub.publish("<one/>", "", t0);
+  const Received& initial = f.server.take();
+  CHECK(initial.msg.method == "PUBLISH");
+  CHECK(initial.msg.request_uri_text == "sip:alice@example.com");
+  CHECK(initial.bytes.find("Via:") == std::string::npos);
+  CHECK(initial.header(HeaderId::event) == "presence");
+  CHECK(initial.header(HeaderId::expires) == "600");
+  CHECK(initial.header(HeaderId::sip_if_match) == "(absent)");
+  CHECK(initial.header(HeaderId::content_type) == "application/pidf+xml");
+  CHECK(initial.msg.body == "<one/>");
+
+  f.server.answer(200, t0, "SIP-ETag: e1\r\nExpires: 600\r\n");
+  REQUIRE(f.events.size() == 1);
+  CHECK(f.events[0].kind == PublicationEvent::Kind::did_succeed);
+  CHECK(f.events[0].etag == "e1");
+  CHECK(f.events[0].expires == 600);
+  CHECK(f.pub.etag() == "e1");
+  REQUIRE(f.pub.next_timeout() == t0 + 540s);
+
+  // §4.3: a refresh names the entity and carries no body.
+  f.pub.on_timeout(t0 + 540s);
+  const Received& refresh = f.server.take();
+  CHECK(refresh.header(HeaderId::sip_if_match) == "e1");
+  CHECK(refresh.msg.body.empty());
+  CHECK(refresh.header(HeaderId::content_type) == "(absent)");
+  CHECK(refresh.header(HeaderId::expires) == "600");
+  CHECK(refresh.msg.call_id == initial.msg.call_id);
+  CHECK(refresh.cseq() == initial.cseq() + 1);
+  f.server.answer(200, t0 + 540s, "SIP-ETag: e2\r\nExpires: 600\r\n");
+  CHECK(f.pub.etag() == "e2");
+
+  // §4.4: a modification names the entity and carries the new body.
+  f.pub.publish("<two/>", "application/pidf+xml", t0 + 600s);
+  const Received& modify = f.server.take();
+  CHECK(modify.header(HeaderId::sip_if_match) == "e2");
+  CHECK(modify.msg.body == "<two/>");
+  CHECK(modify.cseq() == refresh.cseq() + 1);
+  // Bodies given while it is in flight wait; the latest wins.
+  f.pub.publish("<three/>", "", t0 + 601s);
+  f.pub.publish("<four/>", "", t0 + 602s);
+  CHECK(f.server.quiet());
+  f.server.answer(200, t0 + 603s, "SIP-ETag: e3\r\nExpires: 600\r\n");
+  const Received& queued = f.server.take();
+  CHECK(queued.header(HeaderId::sip_if_match) == "e3");
+  CHECK(queued.msg.body == "<four/>");
+  f.server.answer(200, t0 + 603s, "SIP-ETag: e4\r\nExpires: 600\r\n");
+  CHECK(f.server.quiet());  // nothing more to send
+
+  // §4.5: removal: the entity, Expires: 0, no body.
+  f.pub.end(t0 + 700s);
+  const Received& remove = f.server.take();
+  CHECK(remove.header(HeaderId::sip_if_match) == "e4");
+  CHECK(remove.header(HeaderId::expires) == "0");
+  CHECK(remove.msg.body.empty());
+  f.server.answer(200, t0 + 700s);
+  CHECK(names(f.events) ==
+        "SCPublicationDidSucceed SCPublicationDidSucceed SCPublicationDidSucceed SCPublicationDidSucceed "
+        "SCPublicationWillEnd SCPublicationDidEnd");
+  CHECK(f.events.back().code == 200);
+  CHECK(f.pub.state() == Publication::State::ended);
+  CHECK(f.pub.etag().empty());
+  CHECK_FALSE(f.pub.next_timeout());
+}
+
+TEST_CASE("publication: 412 to a refresh or a modification publishes anew with the last body (RFC 3903 §5)") {
+  PublicationFixture f;
+  f.pub.publish("<one/>", "", t0);
+  f.server.take();
+  f.server.answer(200, t0, "SIP-ETag: e1\r\nExpires: 600\r\n");
+
+  SUBCASE("refresh") {
+    f.pub.on_timeout(t0 + 540s);
+    const Received& refresh = f.server.take();
+    f.server.answer(412, t0 + 540s, {}, "Conditional Request Failed");
+    const Received& fresh = f.server.take();
+    CHECK(fresh.header(HeaderId::sip_if_match) == "(absent)");
+    CHECK(fresh.msg.body == "<one/>");
+    CHECK(fresh.cseq() == refresh.cseq() + 1);
+  }
+  SUBCASE("modification") {
+    f.pub.publish("<two/>", "", t0 + 10s);
+    CHECK(f.server.take().header(HeaderId::sip_if_match) == "e1");
+    f.server.answer(412, t0 + 10s, {}, "Conditional Request Failed");
+    const Received& fresh = f.server.take();
+    CHECK(fresh.header(HeaderId::sip_if_match) == "(absent)");
+    CHECK(fresh.msg.body == "<two/>");
+  }
+  f.server.answer(200, t0 + 540s, "SIP-ETag: e9\r\nExpires: 600\r\n");
+  CHECK(f.pub.etag() == "e9");
+  CHECK(names(f.events) == "SCPublicationDidSucceed SCPublicationDidSucceed");
+}
+
+TEST_CASE("publication: 407 answered with proxy credentials, 423 with the Min-Expires") {
+  PublicationFixture f;
+  f.pub.publish("<one/>", "", t0);
+  const Received& first = f.server.take();
+  f.server.answer(407, t0, FakeServer::challenge("p1", true));
+  const Received& authed = f.server.take();
+  CHECK(authed.cseq() == first.cseq() + 1);
+  CHECK(authed.msg.body == "<one/>");
+  CHECK(FakeServer::check_credentials(authed, true) == AuthErrc::ok);
+  f.server.answer(423, t0, "Min-Expires: 3600\r\n");
+  const Received& longer = f.server.take();
+  CHECK(longer.header(HeaderId::expires) == "3600");
+  CHECK(FakeServer::check_credentials(longer, true) == AuthErrc::ok);
+  f.server.answer(200, t0, "SIP-ETag: e1\r\nExpires: 3600\r\n");
+  CHECK(names(f.events) == "SCPublicationDidSucceed");
+  CHECK(f.events[0].expires == 3600);
+}
+
+TEST_CASE("publication: failures are retried after a back-off; the retry refreshes the state in place") {
+  PublicationFixture f;
+  f.pub.publish("<one/>", "", t0);
+  f.server.take();
+  f.server.answer(503, t0, "Retry-After: 5\r\n");
+  CHECK(f.events.back().kind == PublicationEvent::Kind::did_fail);
+  CHECK(f.events.back().retry_in == 5u);
+  f.pub.on_timeout(t0 + 5s);
+  const Received& again = f.server.take();
+  CHECK(again.header(HeaderId::sip_if_match) == "(absent)");  // nothing in place yet
+  CHECK(again.msg.body == "<one/>");
+  f.server.answer(200, t0 + 5s, "SIP-ETag: e1\r\nExpires: 600\r\n");
+
+  f.pub.on_timeout(t0 + 545s);
+  f.server.take();
+  f.pub.on_no_response(408, "Request Timeout", t0 + 577s);
+  CHECK(f.events.back().code == 408);
+  CHECK(f.events.back().retry_in == 30u);  // the back-off restarted after the success
+  f.pub.on_timeout(t0 + 607s);
+  const Received& retry = f.server.take();
+  CHECK(retry.header(HeaderId::sip_if_match) == "e1");
+  CHECK(retry.msg.body.empty());
+  f.server.answer(500, t0 + 607s);
+  CHECK(f.events.back().retry_in == 60u);
+  CHECK(names(f.events) ==
+        "SCPublicationDidFail SCPublicationDidSucceed SCPublicationDidFail SCPublicationDidFail");
+}
+
+TEST_CASE("publication: end() before anything is in place, and while the PUBLISH is in flight") {
+  PublicationFixture f;
+  SUBCASE("nothing published: DidEnd at once") {
+    f.pub.end(t0);
+    CHECK(names(f.events) == "SCPublicationWillEnd SCPublicationDidEnd");
+    CHECK(f.server.quiet());
+  }
+  SUBCASE("in flight: removed after its 2xx") {
+    f.pub.publish("<one/>", "", t0);
+    f.server.take();
+    f.pub.end(t0);
+    CHECK(f.server.quiet());
+    f.server.answer(200, t0, "SIP-ETag: e1\r\nExpires: 600\r\n");
+    const Received& remove = f.server.take();
+    CHECK(remove.header(HeaderId::expires) == "0");
+    CHECK(remove.header(HeaderId::sip_if_match) == "e1");
+    f.server.answer(200, t0);
+    CHECK(names(f.events) == "SCPublicationWillEnd SCPublicationDidSucceed SCPublicationDidEnd");
+  }
+  SUBCASE("publish() while the removal is in flight: published anew after it") {
+    f.pub.publish("<one/>", "", t0);
+    f.server.take();
+    f.server.answer(200, t0, "SIP-ETag: e1\r\nExpires: 600\r\n");
+    f.pub.end(t0 + 1s);
+    f.server.take();
+    f.pub.publish("<back/>", "", t0 + 2s);
+    CHECK(f.server.quiet());
+    f.server.answer(200, t0 + 2s);
+    const Received& fresh = f.server.take();
+    CHECK(fresh.header(HeaderId::sip_if_match) == "(absent)");
+    CHECK(fresh.msg.body == "<back/>");
+    CHECK(f.pub.state() == Publication::State::publishing);
   }
 }
