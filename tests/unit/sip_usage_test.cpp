@@ -13,6 +13,7 @@
 
 #include "sip/auth/digest.hpp"
 #include "sip/syntax/writer.hpp"
+#include "sip/usage/pager.hpp"
 #include "sip/usage/publication.hpp"
 #include "sip/usage/subscription.hpp"
 
@@ -807,4 +808,130 @@ TEST_CASE("publication: end() before anything is in place, and while the PUBLISH
     CHECK(fresh.msg.body == "<back/>");
     CHECK(f.pub.state() == Publication::State::publishing);
   }
+}
+
+// ---- Pager ----------------------------------------------------------------
+
+namespace {
+
+PagerConfig pager_config() {
+  PagerConfig c;
+  c.address.request_uri = "sip:bob@example.com";
+  c.address.from = "\"Alice\" <sip:alice@example.com>";
+  c.address.to = "<sip:bob@example.com>";
+  return c;
+}
+
+struct PagerFixture {
+  DigestClient digest = make_digest();
+  IdGenerator ids{13};
+  std::vector<PagerEvent> events;
+  Pager pager;
+  FakeServer server{pager};
+
+  explicit PagerFixture(bool with_account)
+      : pager(pager_config(), with_account ? &digest : nullptr, ids,
+              [this](const PagerEvent& e) { events.push_back(e); }) {}
+};
+
+}  // namespace
+
+TEST_CASE("pager: MESSAGEs one at a time in order, each answered by its id") {
+  PagerFixture f(true);
+  const std::uint64_t one = f.pager.send("hello", "text/plain", t0);
+  const std::uint64_t two = f.pager.send("<b>second</b>", "text/html", t0);
+  CHECK(one != two);
+  CHECK(f.pager.queued() == 2);
+
+  const Received& m1 = f.server.take();
+  CHECK(m1.msg.method == "MESSAGE");
+  CHECK(m1.msg.request_uri_text == "sip:bob@example.com");
+  CHECK(m1.next_hop == "sip:bob@example.com");
+  CHECK(m1.bytes.find("Via:") == std::string::npos);
+  CHECK(m1.msg.body == "hello");
+  CHECK(m1.header(HeaderId::content_type) == "text/plain");
+  CHECK(m1.header(HeaderId::contact) == "(absent)");
+  CHECK(m1.msg.to.tag().empty());
+  CHECK(f.server.quiet());  // the second waits
+
+  f.server.answer(200, t0);
+  REQUIRE(f.events.size() == 1);
+  CHECK(f.events[0].kind == PagerEvent::Kind::did_deliver);
+  CHECK(f.events[0].message_id == one);
+  CHECK(f.events[0].code == 200);
+
+  const Received& m2 = f.server.take();
+  CHECK(m2.msg.body == "<b>second</b>");
+  CHECK(m2.header(HeaderId::content_type) == "text/html");
+  CHECK(m2.msg.call_id == m1.msg.call_id);
+  CHECK(m2.cseq() == m1.cseq() + 1);
+  f.pager.on_no_response(408, "Request Timeout", t0 + 32s);
+  REQUIRE(f.events.size() == 2);
+  CHECK(f.events[1].kind == PagerEvent::Kind::did_not_deliver);
+  CHECK(f.events[1].message_id == two);
+  CHECK(f.events[1].code == 408);
+  CHECK(f.pager.queued() == 0);
+  CHECK(f.server.quiet());
+
+  const std::uint64_t three = f.pager.send("third", "text/plain", t0 + 40s);
+  f.server.take();
+  f.server.answer(404, t0 + 40s);
+  CHECK(f.events.back().message_id == three);
+  CHECK(f.events.back().code == 404);
+  CHECK(f.events.back().reason == "Not Found");
+  CHECK(names(f.events) == "SCPagerDidDeliverMessage SCPagerDidNotDeliverMessage SCPagerDidNotDeliverMessage");
+}
+
+TEST_CASE("pager: 401 answered with credentials over the body; a second 401 fails the message") {
+  PagerFixture f(true);
+  const std::uint64_t id = f.pager.send("hello", "text/plain", t0);
+  const Received& first = f.server.take();
+  f.server.answer(401, t0, FakeServer::challenge("m1"));
+  const Received& authed = f.server.take();
+  CHECK(authed.cseq() == first.cseq() + 1);
+  CHECK(authed.msg.body == "hello");
+  CHECK(FakeServer::check_credentials(authed) == AuthErrc::ok);
+
+  SUBCASE("accepted") {
+    f.server.answer(202, t0);
+    CHECK(names(f.events) == "SCPagerDidDeliverMessage");
+    CHECK(f.events[0].message_id == id);
+    CHECK(f.events[0].code == 202);
+  }
+  SUBCASE("challenged again with the same nonce: rejected") {
+    f.server.answer(401, t0, FakeServer::challenge("m1"));
+    CHECK(names(f.events) == "SCPagerDidNotDeliverMessage");
+    CHECK(f.events[0].code == 401);
+    CHECK(f.server.quiet());
+  }
+}
+
+TEST_CASE("pager: without an account a 401 fails the message") {
+  PagerFixture f(false);
+  f.pager.send("hello", "text/plain", t0);
+  f.server.take();
+  f.server.answer(401, t0, FakeServer::challenge("m1"));
+  CHECK(names(f.events) == "SCPagerDidNotDeliverMessage");
+  CHECK(f.events[0].reason.find("Unauthorized") == 0);
+}
+
+TEST_CASE("pager: a received MESSAGE as values") {
+  const std::string bytes =
+      "MESSAGE sip:alice@192.0.2.1:5060 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKm1\r\n"
+      "Max-Forwards: 70\r\n"
+      "From: \"Bob\" <sip:bob@example.com>;tag=b1\r\n"
+      "To: <sip:alice@example.com>\r\n"
+      "Call-ID: m1@example.com\r\n"
+      "CSeq: 1 MESSAGE\r\n"
+      "Content-Type: text/plain;charset=utf-8\r\n"
+      "Content-Length: 2\r\n\r\nhi";
+  Message m;
+  REQUIRE_FALSE(parse_message(bytes, m));
+  const PagerMessage got = received_message(m);
+  CHECK(got.from == "sip:bob@example.com");
+  CHECK(got.to == "sip:alice@example.com");
+  CHECK(got.content_type == "text/plain;charset=utf-8");
+  CHECK(got.body == "hi");
+  CHECK(got.name() == "SCPagerGotMessage");
 }
