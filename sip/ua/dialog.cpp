@@ -72,6 +72,12 @@ Dialog Dialog::as_uac(const Message& request, const Message& response) {
   return d;
 }
 
+Dialog Dialog::as_subscriber(const Message& notify, std::uint32_t subscribe_seq) {
+  Dialog d = as_uas(notify, notify.to.tag(), true);
+  d.local_seq_ = subscribe_seq;
+  return d;
+}
+
 DialogCheck Dialog::on_request(const Message& request) {
   // §12.2.2: a lower CSeq than the last one is out of order (ACK and CANCEL
   // carry the INVITE's number and are exempt).
@@ -122,7 +128,7 @@ std::string Dialog::make_request(const Request& r) {
 
   MessageWriter w;
   w.request_line(r.method, request_uri);
-  w.header(HeaderId::via, r.via);
+  if (!r.via.empty()) w.header(HeaderId::via, r.via);
   w.header(HeaderId::max_forwards, std::string_view("70"));
   for (const std::string& route : routes) w.header(HeaderId::route, route);
   w.header(HeaderId::from, local_uri_ + ";tag=" + id_.local_tag);

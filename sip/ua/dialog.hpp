@@ -38,6 +38,12 @@ class Dialog {
   static Dialog as_uas(const Message& request, std::string_view local_tag, bool confirmed);
   // §12.1.2: the UAC side, from the request it sent and a 1xx/2xx with a To tag.
   static Dialog as_uac(const Message& request, const Message& response);
+  // RFC 6665 §4.1.2.4: the subscriber's side, from a NOTIFY that arrived
+  // before the 2xx to its SUBSCRIBE. The NOTIFY is a request, so it is read
+  // as §12.1.1 reads one (its To tag is ours, its From tag the remote one, the
+  // route set its Record-Route in order); our sequence number continues from
+  // the SUBSCRIBE's CSeq.
+  static Dialog as_subscriber(const Message& notify, std::uint32_t subscribe_seq);
 
   const DialogId& id() const { return id_; }
   State state() const { return state_; }
@@ -54,8 +60,9 @@ class Dialog {
   void on_refresh_response(const Message& response);
 
   // §12.2.1.1: a request within the dialog. `via` is the whole Via value
-  // (with a fresh branch); CSeq is the next local number, except for ACK,
-  // which takes `ack_seq` (the INVITE's number, §13.2.2.4).
+  // (with a fresh branch), or empty for no Via (a client usage's request, to
+  // which its shell adds one); CSeq is the next local number, except for
+  // ACK, which takes `ack_seq` (the INVITE's number, §13.2.2.4).
   struct Request {
     std::string method;
     std::string via;

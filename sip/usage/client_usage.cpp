@@ -1,5 +1,7 @@
 #include "sip/usage/client_usage.hpp"
 
+#include <algorithm>
+
 namespace cosip::sip {
 
 std::string UsageAddress::next_hop() const { return route.empty() ? request_uri : route.front(); }
@@ -47,6 +49,48 @@ std::optional<std::uint32_t> retry_after_seconds(const Message& response) {
   RetryAfter r;
   if (h == nullptr || !decode_retry_after(h->value, r)) return std::nullopt;
   return r.seconds;
+}
+
+std::optional<std::uint32_t> expires_seconds(const Message& message) {
+  const Header* h = message.find(HeaderId::expires);
+  std::uint32_t seconds = 0;
+  if (h == nullptr || !decode_uint(h->value, 0xffffffffu, seconds)) return std::nullopt;
+  return seconds;
+}
+
+std::string content_type_of(const Message& message) {
+  std::string s;
+  if (message.content_type) append(s, *message.content_type);
+  return s;
+}
+
+bool raise_to_min_expires(const Message& response, std::uint32_t& expires) {
+  const Header* h = response.find(HeaderId::min_expires);
+  std::uint32_t min = 0;
+  if (h == nullptr || !decode_uint(h->value, 0xffffffffu, min) || min <= expires) return false;
+  expires = min;
+  return true;
+}
+
+Duration refresh_delay(std::uint32_t granted) {
+  const std::int64_t g = granted;
+  return std::chrono::seconds(std::max<std::int64_t>(g / 2, g - 60));
+}
+
+Duration RetryBackoff::next(std::optional<std::uint32_t> retry_after) {
+  const Duration wait = retry_after ? Duration(std::chrono::seconds(*retry_after)) : next_;
+  next_ = std::min<Duration>(next_ * 2, max_);
+  return wait;
+}
+
+std::uint32_t whole_seconds(Duration d) {
+  return static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+}
+
+std::string host_of(std::string_view uri_text) {
+  Uri uri;
+  if (parse_uri(uri_text, uri).error != nullptr || uri.host.empty()) return "cosip";
+  return std::string(uri.host);
 }
 
 }  // namespace cosip::sip

@@ -105,5 +105,52 @@ class RequestCredentials {
 
 // Seconds from a Retry-After header, if the response has one.
 std::optional<std::uint32_t> retry_after_seconds(const Message& response);
+// Seconds from an Expires header, if the message has one.
+std::optional<std::uint32_t> expires_seconds(const Message& message);
+// The Content-Type of a message in canonical text; "" when it has none.
+std::string content_type_of(const Message& message);
+
+// A 423 Interval Too Brief (RFC 3261 §10.2.8, RFC 6665 §4.2.1.1, RFC 3903
+// §6): raises `expires` to the response's Min-Expires; false when that is
+// missing or no larger, so asking again would not help.
+bool raise_to_min_expires(const Message& response, std::uint32_t& expires);
+
+// When to refresh something granted for `granted` seconds (RFC 3261
+// §10.2.4, RFC 6665 §4.1.2.2, RFC 3903 §4.2): at half its life, or a minute
+// before it lapses when that is later.
+Duration refresh_delay(std::uint32_t granted);
+
+// The wait before the next attempt after a failure: the server's
+// Retry-After when it gave one, else a back-off doubling from `first` up to
+// `max` (RFC 5626 §4.5); reset() after a success.
+class RetryBackoff {
+ public:
+  RetryBackoff(Duration first, Duration max) : first_(first), max_(max), next_(first) {}
+
+  Duration next(std::optional<std::uint32_t> retry_after);
+  void reset() { next_ = first_; }
+
+ private:
+  Duration first_;
+  Duration max_;
+  Duration next_;
+};
+
+// Whole seconds of a wait, as the events report it.
+std::uint32_t whole_seconds(Duration d);
+
+// The host of a URI, for Call-IDs (§8.1.1.4); "cosip" when it has none.
+std::string host_of(std::string_view uri_text);
+
+// An event of a usage with its kind, code and reason set and the rest
+// defaulted (every usage event has those three members).
+template <class Event>
+Event usage_event(typename Event::Kind kind, int code = 0, std::string reason = {}) {
+  Event e;
+  e.kind = kind;
+  e.code = code;
+  e.reason = std::move(reason);
+  return e;
+}
 
 }  // namespace cosip::sip

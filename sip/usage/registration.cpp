@@ -3,31 +3,6 @@
 #include <algorithm>
 
 namespace cosip::sip {
-namespace {
-
-std::string host_of(std::string_view uri_text) {
-  Uri uri;
-  if (parse_uri(uri_text, uri).error != nullptr || uri.host.empty()) return "cosip";
-  return std::string(uri.host);
-}
-
-// §10.2.4: refresh before the binding lapses: at half its life, or a minute
-// before it ends when that is later.
-Duration refresh_delay(std::uint32_t granted) {
-  const std::int64_t g = granted;
-  return std::chrono::seconds(std::max<std::int64_t>(g / 2, g - 60));
-}
-
-RegistrationEvent event(RegistrationEvent::Kind kind, int code = 0, std::string reason = {}) {
-  RegistrationEvent e;
-  e.kind = kind;
-  e.code = code;
-  e.reason = std::move(reason);
-  return e;
-}
-
-}  // namespace
-
 std::string_view RegistrationEvent::name() const {
   switch (kind) {
     case Kind::did_succeed: return "SCRegistrationDidSucceed";
@@ -45,7 +20,7 @@ Registration::Registration(RegistrationConfig config, DigestClient* digest, IdGe
       call_id_(ids.call_id(host_of(config_.contacts.empty() ? std::string_view{} : config_.contacts.front()))),
       from_tag_(ids.tag()),
       expires_(config_.expires),
-      backoff_(config_.retry_interval) {}
+      backoff_(config_.retry_interval, config_.max_retry_interval) {}
 
 void Registration::start(TimePoint now) {
   (void)now;
@@ -58,7 +33,7 @@ void Registration::start(TimePoint now) {
 
 void Registration::end(TimePoint now) {
   if (state_ == State::ended) return;
-  emit(event(RegistrationEvent::Kind::will_end));
+  emit(usage_event<RegistrationEvent>(RegistrationEvent::Kind::will_end));
   if (state_ == State::registering) {
     end_requested_ = true;  // carried out when the REGISTER in flight is answered
     return;
@@ -127,29 +102,23 @@ void Registration::on_response(const Message& response, TimePoint now) {
     finish(code, std::move(reason));
     return;
   }
-  if (code == 423) {
-    // §10.2.8: ask again with at least the registrar's Min-Expires.
-    const Header* h = response.find(HeaderId::min_expires);
-    std::uint32_t min = 0;
-    if (h != nullptr && decode_uint(h->value, 0xffffffffu, min) && min > expires_) {
-      expires_ = min;
-      send();
-      return;
-    }
+  // §10.2.8: ask again with at least the registrar's Min-Expires.
+  if (code == 423 && raise_to_min_expires(response, expires_)) {
+    send();
+    return;
   }
   if (code >= 200 && code < 300) on_success(response, now);
   else fail(code, std::move(reason), retry_after_seconds(response), now);
 }
 
 void Registration::on_success(const Message& response, TimePoint now) {
-  RegistrationEvent e =
-      event(RegistrationEvent::Kind::did_succeed, response.status_code, std::string(response.reason_phrase));
+  RegistrationEvent e = usage_event<RegistrationEvent>(RegistrationEvent::Kind::did_succeed, response.status_code,
+                                                      std::string(response.reason_phrase));
   std::vector<Uri> ours(config_.contacts.size());
   for (std::size_t i = 0; i < ours.size(); ++i) parse_uri(config_.contacts[i], ours[i]);
   // §10.3 step 8: the 2xx lists every binding with its expiry: a contact's
   // expires parameter, else the Expires header.
-  std::uint32_t header_expires = expires_;
-  if (const Header* h = response.find(HeaderId::expires)) decode_uint(h->value, 0xffffffffu, header_expires);
+  const std::uint32_t header_expires = expires_seconds(response).value_or(expires_);
   std::optional<std::uint32_t> granted;
   for (const Header& h : response.headers) {
     if (h.id != HeaderId::contact) continue;
@@ -171,19 +140,18 @@ void Registration::on_success(const Message& response, TimePoint now) {
   }
   state_ = State::registered;
   bound_ = true;
-  backoff_ = config_.retry_interval;
+  backoff_.reset();
   timer_ = now + refresh_delay(e.expires);
   emit(std::move(e));
   if (end_requested_) remove_bindings(now);
 }
 
 void Registration::fail(int code, std::string reason, std::optional<std::uint32_t> retry_after, TimePoint now) {
-  const Duration wait = retry_after ? Duration(std::chrono::seconds(*retry_after)) : backoff_;
-  backoff_ = std::min<Duration>(backoff_ * 2, config_.max_retry_interval);
+  const Duration wait = backoff_.next(retry_after);
   state_ = State::waiting_retry;
   timer_ = now + wait;
-  RegistrationEvent e = event(RegistrationEvent::Kind::did_fail, code, std::move(reason));
-  e.retry_in = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(wait).count());
+  RegistrationEvent e = usage_event<RegistrationEvent>(RegistrationEvent::Kind::did_fail, code, std::move(reason));
+  e.retry_in = whole_seconds(wait);
   emit(std::move(e));
   if (end_requested_) remove_bindings(now);
 }
@@ -198,7 +166,7 @@ void Registration::finish(int code, std::string reason) {
   bound_ = false;
   timer_.reset();
   pending_.reset();
-  emit(event(RegistrationEvent::Kind::did_end, code, std::move(reason)));
+  emit(usage_event<RegistrationEvent>(RegistrationEvent::Kind::did_end, code, std::move(reason)));
 }
 
 std::optional<TimePoint> Registration::next_timeout() const { return timer_; }

@@ -99,7 +99,7 @@ class Registration final : public ClientUsage {
   bool bound_ = false;          // a binding may be in place at the registrar
   std::optional<std::string> pending_;  // the request to poll
   std::optional<TimePoint> timer_;      // refresh or retry
-  Duration backoff_;
+  RetryBackoff backoff_;
 };
 
 }  // namespace cosip::sip
