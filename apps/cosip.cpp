@@ -6,6 +6,21 @@
 #include "apps/responder_command.hpp"
 #include "apps/usage_command.hpp"
 
+namespace {
+
+void add_account_options(CLI::App& command, cosip::apps::AccountOptions& o) {
+  command.add_option("--user", o.user, "digest user name (default: the user part of the AOR or --from)");
+  command.add_option("--password", o.password, "digest password");
+  command.add_option("--proxy", o.proxy, "outbound proxy URI");
+  command.add_option("--dns", o.dns, "DNS server host:port for names (default: the system's)");
+  command.add_option("--timeout", o.timeout_s, "give up after this many seconds (default 60)");
+  command.add_option("--t1-ms", o.t1_ms, "RFC 3261 T1 in ms (default 500): requests time out after 64*T1")
+      ->check(CLI::Range(1, 60000));
+  command.add_flag("--verbose", o.verbose, "one line per message");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"cosip: a SIP/SDP/RTP/MSRP user agent"};
   app.require_subcommand(1);
@@ -51,20 +66,45 @@ int main(int argc, char** argv) {
   CLI::App* reg = app.add_subcommand("register", "register an address of record, stay registered, unregister");
   reg->add_option("aor", register_options.aor, "address of record, e.g. sip:alice@example.com")->required();
   reg->add_option("--registrar", register_options.registrar, "Request-URI of the REGISTER (default: the AOR's domain)");
-  reg->add_option("--proxy", register_options.proxy, "outbound proxy URI");
-  reg->add_option("--user", register_options.user, "digest user name (default: the AOR's user)");
-  reg->add_option("--password", register_options.password, "digest password");
   reg->add_option("--expires", register_options.expires, "seconds asked for (default 3600)");
   reg->add_option("--duration", register_options.duration_s, "seconds to stay registered before unregistering");
-  reg->add_option("--dns", register_options.dns, "DNS server host:port for names (default: the system's)");
-  reg->add_option("--timeout", register_options.timeout_s, "give up after this many seconds (default 60)");
-  reg->add_option("--t1-ms", register_options.t1_ms, "RFC 3261 T1 in ms (default 500): requests time out after 64*T1")
-      ->check(CLI::Range(1, 60000));
-  reg->add_flag("--verbose", register_options.verbose, "one line per message");
+  add_account_options(*reg, register_options.account);
+
+  cosip::apps::SubscribeOptions subscribe_options;
+  CLI::App* subscribe = app.add_subcommand("subscribe", "subscribe to a resource, print its NOTIFYs, unsubscribe");
+  subscribe->add_option("uri", subscribe_options.uri, "the resource, e.g. sip:bob@example.com")->required();
+  subscribe->add_option("--from", subscribe_options.from, "who subscribes (default sip:cosip@localhost)");
+  subscribe->add_option("--event", subscribe_options.event, "event package (default presence)");
+  subscribe->add_option("--accept", subscribe_options.accept, "body types accepted (default application/pidf+xml)");
+  subscribe->add_option("--expires", subscribe_options.expires, "seconds asked for (default 3600)");
+  subscribe->add_option("--duration", subscribe_options.duration_s, "seconds to stay subscribed");
+  add_account_options(*subscribe, subscribe_options.account);
+
+  cosip::apps::PublishOptions publish_options;
+  CLI::App* publish = app.add_subcommand("publish", "publish event state (RFC 3903), replace it, remove it");
+  publish->add_option("aor", publish_options.aor, "the presentity, e.g. sip:alice@example.com")->required();
+  publish->add_option("--body-file", publish_options.bodies, "state to publish; each next file replaces it")
+      ->required();
+  publish->add_option("--content-type", publish_options.content_type, "(default application/pidf+xml)");
+  publish->add_option("--event", publish_options.event, "event package (default presence)");
+  publish->add_option("--expires", publish_options.expires, "seconds asked for (default 3600)");
+  publish->add_option("--interval", publish_options.interval_s, "seconds between the bodies and before removing");
+  add_account_options(*publish, publish_options.account);
+
+  cosip::apps::MessageOptions message_options;
+  CLI::App* message = app.add_subcommand("message", "send one pager-mode MESSAGE (RFC 3428)");
+  message->add_option("uri", message_options.uri, "the recipient")->required();
+  message->add_option("--from", message_options.from, "the sender (default sip:cosip@localhost)");
+  message->add_option("--body", message_options.body, "the text")->required();
+  message->add_option("--content-type", message_options.content_type, "(default text/plain)");
+  add_account_options(*message, message_options.account);
 
   CLI11_PARSE(app, argc, argv);
 
   if (reg->parsed()) return cosip::apps::run_register(register_options);
+  if (subscribe->parsed()) return cosip::apps::run_subscribe(subscribe_options);
+  if (publish->parsed()) return cosip::apps::run_publish(publish_options);
+  if (message->parsed()) return cosip::apps::run_message(message_options);
 
   if (call->parsed()) return cosip::apps::run_call(call_options);
 

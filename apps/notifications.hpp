@@ -6,11 +6,19 @@
 #include <string>
 #include <string_view>
 
+#include "sip/usage/pager.hpp"
+#include "sip/usage/publication.hpp"
 #include "sip/usage/registration.hpp"
+#include "sip/usage/subscription.hpp"
 
 namespace cosip::apps {
 
 std::string describe(const sip::RegistrationEvent& e);
+std::string describe(const sip::SubscriptionEvent& e);
+std::string describe(const sip::PublicationEvent& e);
+std::string describe(const sip::PagerEvent& e);
+// A received MESSAGE, named SCPagerGotMessage like the pager's events.
+std::string describe(const sip::PagerMessage& m);
 
 // A registration of `aor` for `contact`: the Request-URI is `registrar`, or
 // the AOR's domain when empty (RFC 3261 §10.2); `proxy` becomes the

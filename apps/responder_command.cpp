@@ -90,6 +90,7 @@ class Responder {
   void on_request(const UserAgentCore::IncomingRequest& r) {
     UserAgentCore& core = ua_.core();
     const Message& req = r.request;
+    if (req.method == "MESSAGE" && options_.verbose) std::cout << describe(received_message(req)) << std::endl;
     if (req.method != "INVITE") {
       core.respond(r.id, ua_.now(), 200);
       return;

@@ -6,7 +6,8 @@
 #   unregister; the binding is really gone afterwards (a call gets 404);
 #   a wrong password ends in SCRegistrationDidFail 403;
 #   a call between two cosip UAs through Kamailio: the callee registered by
-#   `cosip responder --register`, the caller's BYE following the Record-Route.
+#   `cosip responder --register`, the caller's BYE following the Record-Route;
+#   a pager MESSAGE delivered the same way, and one to nobody: 404.
 # Usage: kamailio_registrar_test.sh COSIP_BINARY KAMAILIO_CONFIG_DIR
 set -u
 cosip=$1
@@ -91,6 +92,21 @@ call_ok() {
     grep -q "REQ BYE" "$work/kamailio.log"
 }
 check "call through Kamailio to a registered cosip UA, BYE along the Record-Route" call_ok
+
+# 5. Pager-mode MESSAGE (RFC 3428) through Kamailio: delivered to bob's
+# responder, which reports what it got; to alice (unregistered): 404.
+"$cosip" message "sip:bob@$registrar" --from "sip:carol@$registrar" --body "hello bob" --timeout 10 \
+  >"$work/message.out" 2>&1
+status=$?
+message_ok() {
+  [ "$status" -eq 0 ] && grep -q '^SCPagerDidDeliverMessage code=200 .*message_id=1' "$work/message.out" &&
+    grep -q "^SCPagerGotMessage from=sip:carol@$registrar .*body=\"hello bob\"" "$work/responder.out"
+}
+check "MESSAGE through Kamailio delivered to the registered UA" message_ok
+"$cosip" message "sip:alice@$registrar" --body "anyone?" --timeout 10 >"$work/message.out" 2>&1
+status=$?
+check "MESSAGE to an unregistered AOR: SCPagerDidNotDeliverMessage 404" \
+  bash -c "[ $status -eq 1 ] && grep -q '^SCPagerDidNotDeliverMessage code=404' '$work/message.out'"
 
 echo "cases: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
