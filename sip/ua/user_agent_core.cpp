@@ -29,6 +29,20 @@ bool contains(const std::vector<std::string>& items, std::string_view item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
 
+void add_once(std::vector<std::string>& items, std::string_view item) {
+  if (!contains(items, item)) items.emplace_back(item);
+}
+
+// Whether requests to `uri` go over a reliable transport: a sips URI, or a
+// transport parameter other than UDP (RFC 3263 §4.1).
+bool reliable_transport(std::string_view uri_text) {
+  Uri uri;
+  if (parse_uri(uri_text, uri).error != nullptr) return false;
+  if (uri.scheme == Uri::Scheme::sips) return true;
+  const Param* transport = find_param(uri.params, "transport");
+  return transport != nullptr && !detail::iequals(transport->value, "udp");
+}
+
 }  // namespace
 
 std::string dialog_key(std::string_view call_id, std::string_view local_tag, std::string_view remote_tag) {
@@ -52,6 +66,7 @@ struct UserAgentCore::Pending {
   Source source;
   std::string to_tag;
   std::string merge_key;
+  bool reliable = false;  // RFC 3262: its 1xx (but 100) go reliably
 
   void persist() {
     if (request == &own) return;
@@ -61,13 +76,21 @@ struct UserAgentCore::Pending {
   }
 };
 
-// An INVITE we sent, for building the ACK of each 2xx it gets.
+// An INVITE we sent: the dialogs its responses create and, per dialog, the
+// RSeq of the last reliable 1xx taken (RFC 3262 §4).
 struct UserAgentCore::Uac {
-  bool invite = false;
+  std::vector<std::string> early;  // keys of the dialogs its 1xx created
+  std::unordered_map<std::string, std::uint32_t> rseq;
 };
 
 UserAgentCore::UserAgentCore(UaConfig config, Callbacks callbacks)
-    : config_(std::move(config)), callbacks_(std::move(callbacks)), transactions_(config_.timers) {}
+    : config_(std::move(config)), callbacks_(std::move(callbacks)), transactions_(config_.timers) {
+  // The extensions switched on are advertised in Supported and Allow.
+  if (config_.reliable_provisionals) {
+    add_once(config_.supported, "100rel");
+    add_once(config_.allow, "PRACK");
+  }
+}
 
 UserAgentCore::~UserAgentCore() = default;
 
@@ -183,6 +206,14 @@ void UserAgentCore::on_new_request(TransactionId id, const Message& msg, const S
       return;
     }
   }
+  if (msg.method == "PRACK") {
+    handle_prack(id, msg, now);
+    return;
+  }
+  // RFC 3262 §3: the 1xx to an INVITE that supports (or requires) 100rel go reliably.
+  if (msg.method == "INVITE" && msg.to.tag().empty())
+    p.reliable = config_.reliable_provisionals && (msg.has_option_tag(HeaderId::supported, "100rel") ||
+                                                   msg.has_option_tag(HeaderId::require, "100rel"));
   // §11.2: OPTIONS outside a dialog is answered as an INVITE would be.
   if (msg.method == "OPTIONS" && dialog == nullptr) {
     std::string headers = "Allow: " + join(config_.allow) + "\r\nAccept: " + join(config_.session_types) + "\r\n";
@@ -216,6 +247,23 @@ void UserAgentCore::handle_cancel(TransactionId id, const Message& cancel, TimeP
   }
 }
 
+void UserAgentCore::handle_prack(TransactionId id, const Message& prack, TimePoint now) {
+  // RFC 3262 §3: a PRACK acknowledges the unacknowledged reliable 1xx its
+  // RAck names by RSeq, CSeq number and method; any other PRACK gets 481.
+  const std::string key = dialog_key(prack.call_id, prack.to.tag(), prack.from.tag());
+  const auto r = reliable_.find(key);
+  const Header* h = prack.find(HeaderId::rack);
+  RAck rack;
+  if (r == reliable_.end() || !r->second.unacked || h == nullptr || !decode_rack(h->value, rack) ||
+      rack.rseq != r->second.unacked_rseq || rack.cseq != r->second.invite_cseq || rack.method != "INVITE") {
+    reject(id, 481, {}, now);
+    return;
+  }
+  r->second.unacked.reset();
+  respond(id, now, 200);
+  send_queued(key, now);
+}
+
 bool UserAgentCore::reject(TransactionId id, int code, std::string_view extra_headers, TimePoint now) {
   return respond(id, now, code, {}, extra_headers);
 }
@@ -224,38 +272,92 @@ bool UserAgentCore::respond(TransactionId id, TimePoint now, int code, std::stri
                             std::string_view extra_headers, std::string_view body, std::string_view content_type) {
   const auto it = pending_.find(id);
   if (it == pending_.end()) return false;
+  const Pending& p = *it->second;
+  // RFC 3262 §3: no reliable 1xx before the PRACK of the previous one, and
+  // no 2xx before the PRACKs of all of them; they wait, in order. A 3xx-6xx
+  // goes at once.
+  if (p.reliable && code > 100 && code < 300) {
+    const auto r = reliable_.find(dialog_key(p.request->call_id, p.to_tag, p.request->from.tag()));
+    if (r != reliable_.end() && (r->second.unacked || !r->second.queued.empty())) {
+      if (!r->second.queued.empty() && r->second.queued.back().code >= 200) return false;  // answered already
+      r->second.queued.push_back(QueuedResponse{code, std::string(reason), std::string(extra_headers),
+                                                std::string(body), std::string(content_type)});
+      return true;
+    }
+  }
+  return send_response(id, now, code, reason, extra_headers, body, content_type);
+}
+
+void UserAgentCore::send_queued(const std::string& key, TimePoint now) {
+  for (auto r = reliable_.find(key); r != reliable_.end() && !r->second.unacked && !r->second.queued.empty();
+       r = reliable_.find(key)) {
+    const QueuedResponse q = std::move(r->second.queued.front());
+    r->second.queued.pop_front();
+    send_response(r->second.invite, now, q.code, q.reason, q.extra_headers, q.body, q.content_type);
+  }
+}
+
+bool UserAgentCore::send_response(TransactionId id, TimePoint now, int code, std::string_view reason,
+                                  std::string_view extra_headers, std::string_view body,
+                                  std::string_view content_type) {
+  const auto it = pending_.find(id);
+  if (it == pending_.end()) return false;
   Pending& p = *it->second;
   const Message& req = *p.request;
   const bool invite = req.method == "INVITE";
+  const bool success = code >= 200 && code < 300;
   const bool creates_dialog = invite && req.to.tag().empty() && code > 100 && code < 300;
+  const bool reliable = p.reliable && code > 100 && code < 200;
   if (code > 100 && req.to.tag().empty() && p.to_tag.empty()) p.to_tag = ids_.tag();
+  const std::string_view local_tag = req.to.tag().empty() ? std::string_view(p.to_tag) : req.to.tag();
+  const std::string key = dialog_key(req.call_id, local_tag, req.from.tag());
 
   const ReceivedFrom from{p.source.address, p.source.port};
   MessageWriter w = response_to(req, code, reason.empty() ? reason_phrase(code) : reason, p.to_tag, &from);
-  if (creates_dialog || (invite && code >= 200 && code < 300)) w.header(HeaderId::contact, "<" + config_.contact + ">");
-  if (invite && code >= 200 && code < 300) w.header(HeaderId::allow, join(config_.allow));
+  if (creates_dialog || (invite && success)) w.header(HeaderId::contact, "<" + config_.contact + ">");
+  if (invite && success) {
+    w.header(HeaderId::allow, join(config_.allow));
+    if (!config_.supported.empty()) w.header(HeaderId::supported, join(config_.supported));
+  }
+  Reliable* rel = nullptr;
+  std::uint32_t rseq = 0;
+  if (reliable) {
+    // RFC 3262 §3: RSeq starts at random below 2**31 and grows by one per
+    // reliable 1xx of the INVITE.
+    rel = &reliable_[key];
+    if (rel->invite == 0)
+      *rel = Reliable{id, req.cseq.number, p.source.context, ids_.number(1, 0x7fffffffu), 0, std::nullopt, {}};
+    rseq = rel->next_rseq++;
+    w.header(HeaderId::require, std::string_view("100rel"));
+    w.header(HeaderId::rseq, std::to_string(rseq));
+  }
   if (!config_.user_agent.empty()) w.header(HeaderId::server, config_.user_agent);
   w.header_lines(extra_headers);
   std::string bytes = w.finish(body, content_type);
 
   if (invite && code > 100) {
-    const std::string_view local_tag = req.to.tag().empty() ? std::string_view(p.to_tag) : req.to.tag();
-    const std::string key = dialog_key(req.call_id, local_tag, req.from.tag());
     if (code < 300) {
       auto d = dialogs_.find(key);
       if (d == dialogs_.end()) d = dialogs_.emplace(key, Dialog::as_uas(req, local_tag, code >= 200)).first;
       else if (code >= 200) d->second.confirm();
       if (code >= 200) {
         accepted_.erase(key);
-        accepted_.emplace(key, Accepted{AcceptedInvite(bytes, p.source.reliable, config_.timers, now),
+        accepted_.emplace(key, Accepted{AcceptedInvite(bytes, p.source.reliable, config_.timers, now,
+                                                       config_.timers.t2),
                                         p.source.context});
       }
     } else if (const auto d = dialogs_.find(key); d != dialogs_.end() && d->second.state() == Dialog::State::early) {
       erase_dialog(d);  // §12.3: a non-2xx final response ends an early dialog
     }
   }
+  if (rel != nullptr) {
+    // RFC 3262 §3: retransmitted at T1, 2*T1, ... (no cap) until its PRACK.
+    rel->unacked.emplace(bytes, p.source.reliable, config_.timers, now, 64 * config_.timers.t1);
+    rel->unacked_rseq = rseq;
+  }
   const bool sent = transactions_.respond(id, code, std::move(bytes), now);
   if (code >= 200) {
+    if (invite) reliable_.erase(key);
     if (!p.merge_key.empty()) merge_keys_.erase(p.merge_key);
     pending_.erase(it);
   }
@@ -274,9 +376,11 @@ void UserAgentCore::on_ack(const Message& msg) {
 }
 
 TransactionId UserAgentCore::send_request(std::string request, bool reliable, std::uint64_t context, TimePoint now) {
-  const bool invite = request.starts_with("INVITE ");
   const TransactionId id = transactions_.start_client(std::move(request), reliable, context, now);
-  if (invite) uac_[id] = std::make_unique<Uac>(Uac{true});
+  if (const ClientTransaction* txn = transactions_.client(id)) {
+    const Message& req = txn->request();
+    if (req.method == "INVITE") uac_[id] = std::make_unique<Uac>();
+  }
   drain_events();
   return id;
 }
@@ -293,9 +397,20 @@ TransactionId UserAgentCore::send_bye(const DialogId& id, std::string_view via, 
   return send_request(std::move(bytes), reliable, context, now);
 }
 
+std::string UserAgentCore::own_via() {
+  return "SIP/2.0/" + config_.via_transport + " " + config_.via_sent_by + ";branch=" + ids_.branch();
+}
+
+void UserAgentCore::send_own(const Dialog& dialog, std::string request, TimePoint now) {
+  std::string hop = dialog.next_hop();
+  const TransactionId id = transactions_.start_client(std::move(request), reliable_transport(hop), 0, now);
+  own_.insert_or_assign(id, std::move(hop));
+}
+
 void UserAgentCore::erase_dialog(std::unordered_map<std::string, Dialog>::iterator d) {
   accepted_.erase(d->first);
   acks_.erase(d->first);
+  reliable_.erase(d->first);
   dialogs_.erase(d);
 }
 
@@ -305,18 +420,23 @@ Dialog* UserAgentCore::find_dialog(const DialogId& id) {
 }
 
 void UserAgentCore::on_response(TransactionId id, const Message& msg, TimePoint now) {
-  (void)now;
+  if (own_.count(id) != 0) return;  // to the core's own PRACK
+  const int code = msg.status_code;
+  const std::string key = dialog_key(msg.call_id, msg.from.tag(), msg.to.tag());
   Dialog* dialog = nullptr;
+  const auto uac = uac_.find(id);
   const ClientTransaction* txn = transactions_.client(id);
-  const bool invite = uac_.count(id) != 0;
-  if (invite && txn != nullptr && msg.status_code > 100 && msg.status_code < 300 && !msg.to.tag().empty()) {
+  if (uac != uac_.end() && txn != nullptr && code > 100 && code < 300 && !msg.to.tag().empty()) {
     // §12.1.2 / §13.2.2.4: each 1xx/2xx with a To tag belongs to a dialog;
     // each 2xx is ACKed, and the ACK kept for its retransmissions.
     const Message& req = txn->request();
-    const std::string key = dialog_key(req.call_id, req.from.tag(), msg.to.tag());
     auto d = dialogs_.find(key);
-    if (d == dialogs_.end()) d = dialogs_.emplace(key, Dialog::as_uac(req, msg)).first;
-    if (msg.status_code >= 200) {
+    if (d == dialogs_.end()) {
+      d = dialogs_.emplace(key, Dialog::as_uac(req, msg)).first;
+      if (code < 200) uac->second->early.push_back(key);
+    }
+    if (code < 200 && !on_provisional(*uac->second, d->second, key, msg, now)) return;
+    if (code >= 200) {
       d->second.confirm();
       d->second.on_refresh_response(msg);
       // The ACK of the dialog's latest INVITE (initial or re-INVITE), kept
@@ -325,7 +445,7 @@ void UserAgentCore::on_response(TransactionId id, const Message& msg, TimePoint 
       if (ack_state.bytes.empty() || ack_state.cseq != req.cseq.number) {
         Dialog::Request ack;
         ack.method = "ACK";
-        ack.via = "SIP/2.0/" + config_.via_transport + " " + config_.via_sent_by + ";branch=" + ids_.branch();
+        ack.via = own_via();
         ack.ack_seq = req.cseq.number;
         ack_state = UacAck{req.cseq.number, d->second.make_request(ack)};
       }
@@ -333,7 +453,37 @@ void UserAgentCore::on_response(TransactionId id, const Message& msg, TimePoint 
     }
     dialog = &d->second;
   }
+  // §12.3: a non-2xx final response ends the early dialogs of the request.
+  if (uac != uac_.end() && code >= 300) {
+    for (const std::string& early : uac->second->early)
+      if (const auto d = dialogs_.find(early); d != dialogs_.end() && d->second.state() == Dialog::State::early)
+        erase_dialog(d);
+  }
   if (callbacks_.on_response) callbacks_.on_response(id, msg, dialog);
+}
+
+bool UserAgentCore::on_provisional(Uac& uac, Dialog& dialog, const std::string& key, const Message& msg,
+                                   TimePoint now) {
+  if (!config_.reliable_provisionals || !msg.has_option_tag(HeaderId::require, "100rel")) return true;
+  // RFC 3262 §4: a reliable 1xx is taken (PRACKed once, passed on) only when
+  // it is the first of its dialog or the next in RSeq order; retransmissions
+  // and responses out of order are dropped. One without RSeq is malformed (§7.1).
+  const Header* h = msg.find(HeaderId::rseq);
+  std::uint32_t rseq = 0;
+  if (h == nullptr || !decode_uint(h->value, 0xffffffffu, rseq)) return false;
+  const auto [last, first] = uac.rseq.try_emplace(key, rseq);
+  if (!first) {
+    if (rseq != last->second + 1) return false;
+    last->second = rseq;
+  }
+  std::string rack;
+  append(rack, RAck{rseq, msg.cseq.number, "INVITE"});
+  Dialog::Request prack;
+  prack.method = "PRACK";
+  prack.via = own_via();
+  prack.extra_headers = std::string(canonical_name(HeaderId::rack)) + ": " + rack + "\r\n";
+  send_own(dialog, dialog.make_request(prack), now);
+  return true;
 }
 
 void UserAgentCore::on_stray_response(const Message& msg) {
@@ -352,10 +502,11 @@ void UserAgentCore::drain_events() {
     if (e->kind == TransactionEvent::Kind::terminated) {
       pending_.erase(e->id);
       uac_.erase(e->id);
+      own_.erase(e->id);
       continue;
     }
     if ((e->kind == TransactionEvent::Kind::timeout || e->kind == TransactionEvent::Kind::transport_error) &&
-        callbacks_.on_request_failed)
+        own_.count(e->id) == 0 && callbacks_.on_request_failed)
       callbacks_.on_request_failed(e->id, e->kind);
   }
 }
@@ -368,6 +519,8 @@ void UserAgentCore::on_transport_error(TransactionId transaction) {
 std::optional<TimePoint> UserAgentCore::next_timeout() {
   std::optional<TimePoint> next = transactions_.next_timeout();
   for (const auto& [key, a] : accepted_) next = earliest({next, a.invite.next_timeout()});
+  for (const auto& [key, r] : reliable_)
+    if (r.unacked) next = earliest({next, r.unacked->next_timeout()});
   return next;
 }
 
@@ -390,6 +543,23 @@ void UserAgentCore::on_timeout(TimePoint now) {
     }
     ++it;
   }
+  std::vector<std::string> unacknowledged;
+  for (auto& [key, r] : reliable_) {
+    if (!r.unacked) continue;
+    r.unacked->on_timeout(now);
+    if (r.unacked->state() == AcceptedInvite::State::abandoned) unacknowledged.push_back(key);
+  }
+  for (const std::string& key : unacknowledged) {
+    // RFC 3262 §3: no PRACK for 64*T1: the INVITE is rejected with a 5xx
+    // (which ends its early dialog).
+    const auto r = reliable_.find(key);
+    const TransactionId invite = r->second.invite;
+    reliable_.erase(r);
+    std::optional<Dialog> ended;
+    if (const auto d = dialogs_.find(key); d != dialogs_.end()) ended = d->second;
+    send_response(invite, now, 500, {}, {}, {}, {});
+    if (ended && callbacks_.on_dialog_end) callbacks_.on_dialog_end(*ended, "no PRACK");
+  }
 }
 
 std::optional<Outgoing> UserAgentCore::poll_transmit() {
@@ -400,9 +570,16 @@ std::optional<Outgoing> UserAgentCore::poll_transmit() {
     outgoing_.pop_front();
     return last_;
   }
-  if (const auto t = transactions_.poll_transmit()) return Outgoing{t->context, {}, t->bytes, t->id};
+  if (const auto t = transactions_.poll_transmit()) {
+    // The core's own requests go to their dialog's next hop.
+    const auto own = own_.find(t->id);
+    return Outgoing{t->context, own == own_.end() ? std::string() : own->second, t->bytes, t->id};
+  }
   for (auto& [key, a] : accepted_)
     if (const auto bytes = a.invite.poll_transmit()) return Outgoing{a.context, {}, *bytes, 0};
+  for (auto& [key, r] : reliable_)
+    if (r.unacked)
+      if (const auto bytes = r.unacked->poll_transmit()) return Outgoing{r.context, {}, *bytes, 0};
   return std::nullopt;
 }
 

@@ -1,0 +1,340 @@
+// UA core extensions: reliable provisional responses (RFC 3262). Two cores
+// on the in-memory network of ua_test_network.hpp, on a virtual clock; each
+// check reads what went on the wire.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sip/syntax/writer.hpp"
+#include "sip/ua/user_agent_core.hpp"
+#include "ua_test_network.hpp"
+
+using namespace cosip::sip;
+using namespace cosip::sip::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// One UA: its core, what its application saw, and how the application answers.
+struct Side {
+  std::vector<int> codes;            // responses to its requests, as passed on
+  std::vector<std::string> methods;  // requests passed on
+  std::vector<std::string> ended;    // on_dialog_end reasons
+  Dialog* dialog = nullptr;          // of the last response that had one
+  // The application's answer to each request; unset: left unanswered.
+  std::function<void(const UserAgentCore::IncomingRequest&)> answer;
+  const TimePoint* now;
+  UserAgentCore core;
+
+  Side(UaConfig c, const TimePoint* clock)
+      : now(clock),
+        core(std::move(c), {.on_request =
+                                [this](const UserAgentCore::IncomingRequest& r) {
+                                  methods.emplace_back(r.request.method);
+                                  if (answer) answer(r);
+                                },
+                            .on_ack = {},
+                            .on_cancel = {},
+                            .on_dialog_end = [this](const Dialog&, std::string_view why) { ended.emplace_back(why); },
+                            .on_response =
+                                [this](TransactionId, const Message& m, Dialog* d) {
+                                  codes.push_back(m.status_code);
+                                  if (d != nullptr) dialog = d;
+                                },
+                            .on_request_failed = {}}) {}
+
+  // The usual application: an INVITE gets 180 then 200, every request a
+  // 200; an offer is answered with itself.
+  void answer_everything() {
+    answer = [this](const UserAgentCore::IncomingRequest& r) {
+      if (r.request.method == "INVITE" && r.dialog == nullptr) core.respond(r.id, *now, 180);
+      core.respond(r.id, *now, 200, {}, {}, r.request.body, r.request.body.empty() ? "" : "application/sdp");
+    };
+  }
+};
+
+UaConfig alice() { return config("sip:alice@192.0.2.1:5060", "192.0.2.1:5060"); }
+UaConfig bob() { return config("sip:bob@192.0.2.2:5062", "192.0.2.2:5062"); }
+UaConfig with_100rel(UaConfig c) {
+  c.reliable_provisionals = true;
+  return c;
+}
+
+// A caller (network side a) and a callee (side b) that answers everything.
+struct Call {
+  Network net;
+  Side uac;
+  Side uas;
+
+  Call(UaConfig caller, UaConfig callee) : uac(std::move(caller), &net.now), uas(std::move(callee), &net.now) {
+    net.a = &uac.core;
+    net.b = &uas.core;
+    uas.answer_everything();
+  }
+
+  // INVITE with `extra` headers, answered; the UAC's dialog.
+  Dialog& establish(std::string_view extra = {}) {
+    uac.core.send_request(invite(uac.core.ids(), extra), false, 2, net.now);
+    net.flush();
+    REQUIRE(uac.dialog != nullptr);
+    REQUIRE(uac.dialog->state() == Dialog::State::confirmed);
+    return *uac.dialog;
+  }
+};
+
+// Indices into `sent` of the responses `code` to `method`.
+std::vector<std::size_t> responses(const std::vector<std::string>& sent, int code, std::string_view method) {
+  std::vector<std::size_t> found;
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const Message m = parse(sent[i]);
+    if (!m.is_request && m.status_code == code && m.cseq.method == method) found.push_back(i);
+  }
+  return found;
+}
+
+// Indices into `sent` of the `method` requests.
+std::vector<std::size_t> requests(const std::vector<std::string>& sent, std::string_view method) {
+  std::vector<std::size_t> found;
+  for (std::size_t i = 0; i < sent.size(); ++i)
+    if (parse(sent[i]).method == method) found.push_back(i);
+  return found;
+}
+
+// "INVITE", "180 INVITE", ... for each message of `sent`, in order.
+std::vector<std::string> summary(const std::vector<std::string>& sent) {
+  std::vector<std::string> lines;
+  for (const std::string& s : sent) {
+    const Message m = parse(s);
+    lines.push_back(m.is_request ? std::string(m.method)
+                                 : std::to_string(m.status_code) + " " + std::string(m.cseq.method));
+  }
+  return lines;
+}
+
+std::string header(const Message& m, HeaderId id) {
+  const Header* h = m.find(id);
+  return h == nullptr ? std::string() : std::string(h->value);
+}
+
+std::string branch(const Message& m) { return std::string(m.vias.front().branch()); }
+
+Dialog::Request in_dialog(std::string method, std::string via, IdGenerator& ids, std::string contact = {}) {
+  Dialog::Request r;
+  r.method = std::move(method);
+  r.via = std::move(via) + ";branch=" + ids.branch();
+  r.contact = std::move(contact);
+  return r;
+}
+
+const Source from_alice{"192.0.2.1", 5060, false, 1};
+const Source from_bob{"192.0.2.2", 5062, false, 2};
+
+}  // namespace
+
+TEST_CASE("a reliable 180 goes again at T1, 2*T1, 4*T1 until its PRACK; the 200 waits for the PRACK (RFC 3262 §3)") {
+  Call c(with_100rel(alice()), with_100rel(bob()));
+  c.uac.core.send_request(invite(c.uac.core.ids(), "Supported: 100rel\r\n"), false, 2, c.net.now);
+  // The INVITE is handed over by hand; everything else the UAC sends (its
+  // PRACK and the PRACK's retransmissions) is lost for now.
+  c.net.drop_from_a = true;
+  c.net.flush();
+  REQUIRE(c.net.a_sent.size() == 1);
+  c.net.deliver(c.uas.core, c.net.a_sent.front(), from_alice);
+  const TimePoint t0 = c.net.now;
+  const auto ringing = [&c] { return responses(c.net.b_sent, 180, "INVITE"); };
+  c.net.run_until(t0 + 400ms);
+  CHECK(ringing().size() == 1);
+  c.net.run_until(t0 + 600ms);
+  CHECK(ringing().size() == 2);
+  c.net.run_until(t0 + 1400ms);
+  CHECK(ringing().size() == 2);
+  c.net.run_until(t0 + 1600ms);
+  CHECK(ringing().size() == 3);
+  c.net.run_until(t0 + 3600ms);
+  CHECK(ringing().size() == 4);
+  c.net.run_until(t0 + 7400ms);
+  CHECK(ringing().size() == 4);
+
+  // The same reliable 180 each time: Require: 100rel and one RSeq below 2**31.
+  std::set<std::string> rseqs;
+  for (std::size_t i : ringing()) {
+    const Message m = parse(c.net.b_sent[i]);
+    CHECK(m.has_option_tag(HeaderId::require, "100rel"));
+    rseqs.insert(header(m, HeaderId::rseq));
+  }
+  REQUIRE(rseqs.size() == 1);
+  std::uint32_t rseq = 0;
+  REQUIRE(decode_uint(*rseqs.begin(), 0x7fffffffu, rseq));
+  CHECK(rseq >= 1);
+  CHECK(responses(c.net.b_sent, 200, "INVITE").empty());  // held back
+
+  // The UAC passed the 180 on once and PRACKed it in one transaction: all
+  // the PRACKs it sent share a branch and name that RSeq.
+  CHECK(std::count(c.uac.codes.begin(), c.uac.codes.end(), 180) == 1);
+  const auto pracks = requests(c.net.a_sent, "PRACK");
+  CHECK(pracks.size() == 4);  // sent and retransmitted at 0.5, 1.5, 3.5 s, all lost
+  std::set<std::string> branches;
+  for (std::size_t i : pracks) {
+    const Message m = parse(c.net.a_sent[i]);
+    branches.insert(branch(m));
+    CHECK(header(m, HeaderId::rack) == std::to_string(rseq) + " 1 INVITE");
+  }
+  CHECK(branches.size() == 1);
+
+  // The network heals: the PRACK's retransmission at 7.5 s gets through.
+  c.net.drop_from_a = false;
+  c.net.run_until(t0 + 8s);
+  const auto prack_ok = responses(c.net.b_sent, 200, "PRACK");
+  const auto invite_ok = responses(c.net.b_sent, 200, "INVITE");
+  REQUIRE(prack_ok.size() == 1);
+  REQUIRE_FALSE(invite_ok.empty());
+  CHECK(invite_ok.front() > prack_ok.front());
+  CHECK(ringing().back() < prack_ok.front());
+  const std::size_t ringing_sent = ringing().size();
+  c.net.run_until(t0 + 60s);
+  CHECK(ringing().size() == ringing_sent);  // no 180 after its PRACK
+  CHECK(requests(c.net.a_sent, "ACK").size() == 1);
+  CHECK(c.uac.core.dialog_count() == 1);
+  CHECK(c.uas.core.dialog_count() == 1);
+  CHECK(c.uas.ended.empty());
+}
+
+TEST_CASE("reliable 1xx go one at a time: the 183 waits for the PRACK of the 180, with the next RSeq (RFC 3262 §3)") {
+  Call c(with_100rel(alice()), with_100rel(bob()));
+  c.uas.answer = [&c](const UserAgentCore::IncomingRequest& r) {
+    c.uas.core.respond(r.id, c.net.now, 180);
+    c.uas.core.respond(r.id, c.net.now, 183, {}, {}, sdp, "application/sdp");
+    c.uas.core.respond(r.id, c.net.now, 200, {}, {}, sdp, "application/sdp");
+  };
+  SUBCASE("the caller supports 100rel") {
+    c.establish("Supported: 100rel\r\n");
+    CHECK(summary(c.net.b_sent) ==
+          std::vector<std::string>{"180 INVITE", "200 PRACK", "183 INVITE", "200 PRACK", "200 INVITE"});
+    CHECK(summary(c.net.a_sent) == std::vector<std::string>{"INVITE", "PRACK", "PRACK", "ACK"});
+    const Message ringing = parse(c.net.b_sent[0]);
+    const Message progress = parse(c.net.b_sent[2]);
+    std::uint32_t first = 0, second = 0;
+    REQUIRE(decode_uint(header(ringing, HeaderId::rseq), 0xffffffffu, first));
+    REQUIRE(decode_uint(header(progress, HeaderId::rseq), 0xffffffffu, second));
+    CHECK(second == first + 1);
+    CHECK(header(parse(c.net.a_sent[2]), HeaderId::rack) == std::to_string(second) + " 1 INVITE");
+    CHECK(c.uac.codes == std::vector<int>{180, 183, 200});
+  }
+  SUBCASE("the caller does not: the 1xx go unreliably, without RSeq") {
+    c.establish();
+    CHECK(summary(c.net.b_sent) == std::vector<std::string>{"180 INVITE", "183 INVITE", "200 INVITE"});
+    CHECK(parse(c.net.b_sent[0]).find(HeaderId::rseq) == nullptr);
+    CHECK(requests(c.net.a_sent, "PRACK").empty());
+  }
+}
+
+TEST_CASE("a PRACK that matches no unacknowledged reliable 1xx gets 481 (RFC 3262 §3)") {
+  // This caller does not PRACK by itself: the test writes its PRACKs.
+  Call c(alice(), with_100rel(bob()));
+  c.uas.answer = [&c](const UserAgentCore::IncomingRequest& r) { c.uas.core.respond(r.id, c.net.now, 180); };
+  c.uac.core.send_request(invite(c.uac.core.ids(), "Supported: 100rel\r\n"), false, 2, c.net.now);
+  c.net.flush();
+  REQUIRE(c.uac.dialog != nullptr);  // the early dialog of the 180
+  std::uint32_t rseq = 0;
+  REQUIRE(decode_uint(header(parse(c.net.b_sent.front()), HeaderId::rseq), 0xffffffffu, rseq));
+  c.net.run_until(c.net.now + 1s);
+  CHECK(responses(c.net.b_sent, 180, "INVITE").size() == 2);  // retransmitted at T1
+
+  const auto prack = [&c](const std::string& rack) {
+    Dialog::Request r = in_dialog("PRACK", "SIP/2.0/UDP 192.0.2.1:5060", c.uac.core.ids());
+    r.extra_headers = "RAck: " + rack + "\r\n";
+    c.uac.codes.clear();
+    c.uac.core.send_request(c.uac.dialog->make_request(r), false, 2, c.net.now);
+    c.net.flush();
+    return c.uac.codes.empty() ? 0 : c.uac.codes.back();
+  };
+  CHECK(prack(std::to_string(rseq + 1) + " 1 INVITE") == 481);  // another RSeq
+  CHECK(prack(std::to_string(rseq) + " 2 INVITE") == 481);      // another CSeq number
+  CHECK(prack(std::to_string(rseq) + " 1 UPDATE") == 481);      // another method
+  CHECK(prack(std::to_string(rseq) + " 1 INVITE") == 200);
+  CHECK(prack(std::to_string(rseq) + " 1 INVITE") == 481);  // acknowledged already
+  const std::size_t ringing_sent = responses(c.net.b_sent, 180, "INVITE").size();
+  c.net.run_until(c.net.now + 30s);
+  CHECK(responses(c.net.b_sent, 180, "INVITE").size() == ringing_sent);
+  CHECK(c.uas.methods == std::vector<std::string>{"INVITE"});  // the core answers PRACKs itself
+}
+
+TEST_CASE("no PRACK for 64*T1: the 180 goes at T1, 2*T1, ... uncapped, then the INVITE gets a 500 (RFC 3262 §3)") {
+  Call c(alice(), with_100rel(bob()));  // the caller never PRACKs
+  c.uac.core.send_request(invite(c.uac.core.ids(), "Supported: 100rel\r\n"), false, 2, c.net.now);
+  c.net.flush();
+  const TimePoint t0 = c.net.now;
+  c.net.run_until(t0 + 31900ms);
+  // 0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 s: the interval doubles past T2.
+  CHECK(responses(c.net.b_sent, 180, "INVITE").size() == 7);
+  CHECK(responses(c.net.b_sent, 500, "INVITE").empty());
+  CHECK(c.uas.ended.empty());
+  c.net.run_until(t0 + 32100ms);
+  CHECK(responses(c.net.b_sent, 500, "INVITE").size() == 1);
+  CHECK(responses(c.net.b_sent, 200, "INVITE").empty());  // the queued 200 never went
+  CHECK(c.uac.codes.back() == 500);
+  CHECK(requests(c.net.a_sent, "ACK").size() == 1);
+  CHECK(c.uas.ended == std::vector<std::string>{"no PRACK"});
+  // §12.3: the 500 ends the early dialog on both sides.
+  CHECK(c.uas.core.dialog_count() == 0);
+  CHECK(c.uac.core.dialog_count() == 0);
+}
+
+TEST_CASE("the UAC PRACKs each reliable 1xx once, in RSeq order; repeats and gaps are dropped (RFC 3262 §4)") {
+  TimePoint now{};
+  Side uac(with_100rel(alice()), &now);
+  struct Sent {
+    std::string uri;
+    std::string bytes;
+  };
+  const auto drain = [&uac] {
+    std::vector<Sent> sent;
+    while (const auto o = uac.core.poll_transmit()) sent.push_back(Sent{o->uri, std::string(o->bytes)});
+    return sent;
+  };
+  uac.core.send_request(invite(uac.core.ids(), "Supported: 100rel\r\n"), false, 2, now);
+  const std::vector<Sent> sent_invite = drain();
+  REQUIRE(sent_invite.size() == 1);
+  const Message inv = parse(sent_invite[0].bytes);
+  // The callee's reliable 1xx, written by hand.
+  const auto provisional = [&](int code, std::uint32_t rseq) {
+    MessageWriter w = response_to(inv, code, reason_phrase(code), "callee");
+    w.header(HeaderId::contact, std::string_view("<sip:bob@192.0.2.2:5062>"));
+    w.header(HeaderId::require, std::string_view("100rel"));
+    w.header(HeaderId::rseq, std::to_string(rseq));
+    const std::string bytes = w.finish();
+    uac.core.on_message(parse(bytes), from_bob, now);
+    return drain();
+  };
+
+  const std::vector<Sent> first = provisional(180, 5);
+  REQUIRE(first.size() == 1);
+  const Message prack = parse(first[0].bytes);
+  CHECK(prack.method == "PRACK");
+  CHECK(first[0].uri == "sip:bob@192.0.2.2:5062");  // to the dialog's remote target
+  CHECK(prack.request_uri_text == "sip:bob@192.0.2.2:5062");
+  CHECK(prack.to.tag() == "callee");
+  CHECK(prack.cseq.number == 2);
+  CHECK(header(prack, HeaderId::rack) == "5 1 INVITE");
+  CHECK(prack.vias.front().host == "192.0.2.1");
+
+  CHECK(provisional(180, 5).empty());  // retransmissions
+  CHECK(provisional(180, 5).empty());
+  CHECK(provisional(183, 7).empty());  // out of order
+  const std::vector<Sent> second = provisional(183, 6);
+  REQUIRE(second.size() == 1);
+  const Message prack6 = parse(second[0].bytes);
+  CHECK(header(prack6, HeaderId::rack) == "6 1 INVITE");
+  CHECK(prack6.cseq.number == 3);
+  CHECK(branch(prack6) != branch(prack));
+  CHECK(uac.codes == std::vector<int>{180, 183});  // each passed on once
+
+  // The 200 to a PRACK is the core's business, not the application's.
+  const std::string ok = response_to(prack, 200, "OK").finish();
+  uac.core.on_message(parse(ok), from_bob, now);
+  CHECK(uac.codes == std::vector<int>{180, 183});
+}
