@@ -19,7 +19,7 @@ class IdGenerator {
   std::string tag() { return hex(64); }
   std::string branch() { return "z9hG4bK" + hex(64); }
   std::string call_id(std::string_view host) { return hex(96) + "@" + std::string(host); }
-  // Uniform in [low, high]: the first RSeq (RFC 3262 §3).
+  // Uniform in [low, high]: the first RSeq (RFC 3262 §3), a Retry-After (RFC 3311 §5.2).
   std::uint32_t number(std::uint32_t low, std::uint32_t high) {
     return std::uniform_int_distribution<std::uint32_t>(low, high)(rng_);
   }

@@ -43,6 +43,8 @@ bool reliable_transport(std::string_view uri_text) {
   return transport != nullptr && !detail::iequals(transport->value, "udp");
 }
 
+bool is_offer_method(std::string_view method) { return method == "INVITE" || method == "UPDATE"; }
+
 }  // namespace
 
 std::string dialog_key(std::string_view call_id, std::string_view local_tag, std::string_view remote_tag) {
@@ -79,7 +81,8 @@ struct UserAgentCore::Pending {
 // An INVITE we sent: the dialogs its responses create and, per dialog, the
 // RSeq of the last reliable 1xx taken (RFC 3262 §4).
 struct UserAgentCore::Uac {
-  std::vector<std::string> early;  // keys of the dialogs its 1xx created
+  bool offer = false;                // it carried a session description
+  std::vector<std::string> early;    // keys of the dialogs its 1xx created
   std::unordered_map<std::string, std::uint32_t> rseq;
 };
 
@@ -90,6 +93,7 @@ UserAgentCore::UserAgentCore(UaConfig config, Callbacks callbacks)
     add_once(config_.supported, "100rel");
     add_once(config_.allow, "PRACK");
   }
+  if (config_.update) add_once(config_.allow, "UPDATE");
 }
 
 UserAgentCore::~UserAgentCore() = default;
@@ -210,6 +214,18 @@ void UserAgentCore::on_new_request(TransactionId id, const Message& msg, const S
     handle_prack(id, msg, now);
     return;
   }
+  // RFC 3311 §5.2 (and §14.2 of RFC 3261 for re-INVITE): an offer in a
+  // dialog while ours awaits its answer gets 491; while theirs awaits ours,
+  // 500 with a Retry-After of 0 to 10 seconds.
+  if (dialog != nullptr && is_offer_method(msg.method) && !msg.body.empty()) {
+    const std::string key = dialog_key(msg.call_id, msg.to.tag(), msg.from.tag());
+    if (const auto o = offers_.find(key); o != offers_.end()) {
+      if (o->second.ours) reject(id, 491, {}, now);
+      else reject(id, 500, "Retry-After: " + std::to_string(ids_.number(0, 10)) + "\r\n", now);
+      return;
+    }
+    offers_.emplace(key, Offer{false, id});
+  }
   // RFC 3262 §3: the 1xx to an INVITE that supports (or requires) 100rel go reliably.
   if (msg.method == "INVITE" && msg.to.tag().empty())
     p.reliable = config_.reliable_provisionals && (msg.has_option_tag(HeaderId::supported, "100rel") ||
@@ -314,7 +330,10 @@ bool UserAgentCore::send_response(TransactionId id, TimePoint now, int code, std
 
   const ReceivedFrom from{p.source.address, p.source.port};
   MessageWriter w = response_to(req, code, reason.empty() ? reason_phrase(code) : reason, p.to_tag, &from);
-  if (creates_dialog || (invite && success)) w.header(HeaderId::contact, "<" + config_.contact + ">");
+  // §12.1.1, RFC 3311 §5.2: a response that creates a dialog or accepts a
+  // target refresh carries our Contact.
+  if (creates_dialog || (is_offer_method(req.method) && success))
+    w.header(HeaderId::contact, "<" + config_.contact + ">");
   if (invite && success) {
     w.header(HeaderId::allow, join(config_.allow));
     if (!config_.supported.empty()) w.header(HeaderId::supported, join(config_.supported));
@@ -350,6 +369,17 @@ bool UserAgentCore::send_response(TransactionId id, TimePoint now, int code, std
       erase_dialog(d);  // §12.3: a non-2xx final response ends an early dialog
     }
   }
+  if (is_offer_method(req.method) && !req.body.empty() && dialogs_.count(key) != 0) {
+    // RFC 3264 §4, RFC 3262 §5: a final response, or a reliable 1xx with a
+    // body, answers (or rejects) the request's offer; until then, it is
+    // the peer's pending offer.
+    const auto o = offers_.find(key);
+    if (code >= 200 || (reliable && !body.empty())) {
+      if (o != offers_.end() && o->second.transaction == id) offers_.erase(o);
+    } else if (o == offers_.end() && code > 100) {
+      offers_.emplace(key, Offer{false, id});
+    }
+  }
   if (rel != nullptr) {
     // RFC 3262 §3: retransmitted at T1, 2*T1, ... (no cap) until its PRACK.
     rel->unacked.emplace(bytes, p.source.reliable, config_.timers, now, 64 * config_.timers.t1);
@@ -379,7 +409,11 @@ TransactionId UserAgentCore::send_request(std::string request, bool reliable, st
   const TransactionId id = transactions_.start_client(std::move(request), reliable, context, now);
   if (const ClientTransaction* txn = transactions_.client(id)) {
     const Message& req = txn->request();
-    if (req.method == "INVITE") uac_[id] = std::make_unique<Uac>();
+    if (req.method == "INVITE") uac_[id] = std::make_unique<Uac>(Uac{!req.body.empty(), {}, {}});
+    // RFC 3311 §5.2: an offer we make in a dialog is pending until its
+    // final response (an offer already pending stays the one that counts).
+    if (is_offer_method(req.method) && !req.body.empty() && !req.to.tag().empty())
+      offers_.emplace(dialog_key(req.call_id, req.from.tag(), req.to.tag()), Offer{true, id});
   }
   drain_events();
   return id;
@@ -411,6 +445,7 @@ void UserAgentCore::erase_dialog(std::unordered_map<std::string, Dialog>::iterat
   accepted_.erase(d->first);
   acks_.erase(d->first);
   reliable_.erase(d->first);
+  offers_.erase(d->first);
   dialogs_.erase(d);
 }
 
@@ -422,6 +457,7 @@ Dialog* UserAgentCore::find_dialog(const DialogId& id) {
 void UserAgentCore::on_response(TransactionId id, const Message& msg, TimePoint now) {
   if (own_.count(id) != 0) return;  // to the core's own PRACK
   const int code = msg.status_code;
+  const bool success = code >= 200 && code < 300;
   const std::string key = dialog_key(msg.call_id, msg.from.tag(), msg.to.tag());
   Dialog* dialog = nullptr;
   const auto uac = uac_.find(id);
@@ -433,9 +469,12 @@ void UserAgentCore::on_response(TransactionId id, const Message& msg, TimePoint 
     auto d = dialogs_.find(key);
     if (d == dialogs_.end()) {
       d = dialogs_.emplace(key, Dialog::as_uac(req, msg)).first;
-      if (code < 200) uac->second->early.push_back(key);
+      if (code < 200) {
+        uac->second->early.push_back(key);
+        if (uac->second->offer) offers_.emplace(key, Offer{true, id});
+      }
     }
-    if (code < 200 && !on_provisional(*uac->second, d->second, key, msg, now)) return;
+    if (code < 200 && !on_provisional(id, *uac->second, d->second, key, msg, now)) return;
     if (code >= 200) {
       d->second.confirm();
       d->second.on_refresh_response(msg);
@@ -452,18 +491,28 @@ void UserAgentCore::on_response(TransactionId id, const Message& msg, TimePoint 
       outgoing_.push_back(Outgoing{0, d->second.next_hop(), ack_state.bytes, 0});
     }
     dialog = &d->second;
+  } else if (msg.cseq.method == "UPDATE" && success) {
+    // RFC 3311 §5.1: UPDATE is a target refresh request (§12.2.1.2).
+    if (const auto d = dialogs_.find(key); d != dialogs_.end()) {
+      d->second.on_refresh_response(msg);
+      dialog = &d->second;
+    }
   }
-  // §12.3: a non-2xx final response ends the early dialogs of the request.
-  if (uac != uac_.end() && code >= 300) {
-    for (const std::string& early : uac->second->early)
-      if (const auto d = dialogs_.find(early); d != dialogs_.end() && d->second.state() == Dialog::State::early)
-        erase_dialog(d);
+  if (code >= 200) {
+    // A final response answers our offer (2xx) or rejects it.
+    if (const auto o = offers_.find(key); o != offers_.end() && o->second.transaction == id) offers_.erase(o);
+    // §12.3: a non-2xx final response ends the early dialogs of the request.
+    if (uac != uac_.end() && code >= 300) {
+      for (const std::string& early : uac->second->early)
+        if (const auto d = dialogs_.find(early); d != dialogs_.end() && d->second.state() == Dialog::State::early)
+          erase_dialog(d);
+    }
   }
   if (callbacks_.on_response) callbacks_.on_response(id, msg, dialog);
 }
 
-bool UserAgentCore::on_provisional(Uac& uac, Dialog& dialog, const std::string& key, const Message& msg,
-                                   TimePoint now) {
+bool UserAgentCore::on_provisional(TransactionId id, Uac& uac, Dialog& dialog, const std::string& key,
+                                   const Message& msg, TimePoint now) {
   if (!config_.reliable_provisionals || !msg.has_option_tag(HeaderId::require, "100rel")) return true;
   // RFC 3262 §4: a reliable 1xx is taken (PRACKed once, passed on) only when
   // it is the first of its dialog or the next in RSeq order; retransmissions
@@ -483,6 +532,9 @@ bool UserAgentCore::on_provisional(Uac& uac, Dialog& dialog, const std::string& 
   prack.via = own_via();
   prack.extra_headers = std::string(canonical_name(HeaderId::rack)) + ": " + rack + "\r\n";
   send_own(dialog, dialog.make_request(prack), now);
+  // RFC 3262 §5: a session description in a reliable 1xx answers the INVITE's offer.
+  if (const auto o = offers_.find(key); !msg.body.empty() && o != offers_.end() && o->second.transaction == id)
+    offers_.erase(o);
   return true;
 }
 

@@ -1,4 +1,4 @@
-// The UA core (RFC 3261 §8, §12-§15, with RFC 3262):
+// The UA core (RFC 3261 §8, §12-§15, with RFC 3262 and RFC 3311):
 // what a user agent does with requests and responses above the transaction
 // layer. Pure: messages and time go in, bytes to send and events for the
 // application come out.
@@ -11,9 +11,10 @@
 //     BYE ends the dialog with 200 (§15.1.2) ->
 //   outside: Request-URI scheme (416), merged request (482) ->
 //   both: method (501/405), Require (420), session body type (415);
-//     PRACK matched to its reliable 1xx (200, else 481; RFC 3262 §3);
-//     OPTIONS answered here (§11.2); the rest goes to the application,
-//     which calls respond().
+//     PRACK matched to its reliable 1xx (200, else 481; RFC 3262 §3); an
+//     offer in a dialog crossing ours (491) or one we have not answered
+//     (500; RFC 3311 §5.2); OPTIONS answered here (§11.2); the rest goes to
+//     the application, which calls respond().
 // Responses the application sends to an INVITE create the dialog (§12.1.1)
 // and a 2xx is retransmitted until its ACK (§13.3.1.4). With 100rel, each
 // 1xx but 100 is retransmitted until its PRACK, and a later reliable 1xx or
@@ -62,6 +63,8 @@ struct UaConfig {
   // reliably, and the reliable 1xx we get are PRACKed. Adds "100rel" to
   // supported and PRACK to allow.
   bool reliable_provisionals = false;
+  // RFC 3311: UPDATE is taken (added to allow).
+  bool update = false;
   // The Via of requests the core builds itself (ACK of a 2xx, PRACK).
   std::string via_transport = "UDP";
   std::string via_sent_by;  // host:port
@@ -117,7 +120,9 @@ class UserAgentCore {
   bool respond(TransactionId id, TimePoint now, int code, std::string_view reason = {},
                std::string_view extra_headers = {}, std::string_view body = {}, std::string_view content_type = {});
 
-  // UAC: starts a client transaction for a request built by the caller.
+  // UAC: starts a client transaction for a request built by the caller. An
+  // INVITE or UPDATE with a body in a dialog is our pending offer until its
+  // final response (RFC 3311 §5.2).
   TransactionId send_request(std::string request, bool reliable, std::uint64_t context, TimePoint now);
 
   // Ends a confirmed dialog with a BYE; returns the BYE's transaction, 0 when
@@ -144,7 +149,8 @@ class UserAgentCore {
   void on_request(const Message& msg, const Source& source, TimePoint now);
   void on_new_request(TransactionId id, const Message& msg, const Source& source, TimePoint now);
   void on_response(TransactionId id, const Message& msg, TimePoint now);
-  bool on_provisional(Uac& uac, Dialog& dialog, const std::string& key, const Message& msg, TimePoint now);
+  bool on_provisional(TransactionId id, Uac& uac, Dialog& dialog, const std::string& key, const Message& msg,
+                      TimePoint now);
   void on_stray_response(const Message& msg);
   void on_ack(const Message& msg);
   void handle_cancel(TransactionId id, const Message& msg, TimePoint now);
@@ -192,6 +198,12 @@ class UserAgentCore {
     std::deque<QueuedResponse> queued;
   };
   std::unordered_map<std::string, Reliable> reliable_;  // by dialog key
+  // RFC 3311 §5.2: an offer awaiting its answer, ours or the peer's.
+  struct Offer {
+    bool ours;
+    TransactionId transaction;  // the request (or INVITE) that carried it
+  };
+  std::unordered_map<std::string, Offer> offers_;       // by dialog key
   std::unordered_map<TransactionId, std::string> own_;  // the core's PRACKs, to their next hop
   std::deque<Outgoing> outgoing_;                        // views into acks_
   Outgoing last_;

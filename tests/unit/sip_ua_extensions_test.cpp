@@ -1,6 +1,6 @@
-// UA core extensions: reliable provisional responses (RFC 3262). Two cores
-// on the in-memory network of ua_test_network.hpp, on a virtual clock; each
-// check reads what went on the wire.
+// UA core extensions: reliable provisional responses (RFC 3262) and UPDATE
+// (RFC 3311). Two cores on the in-memory network of ua_test_network.hpp, on
+// a virtual clock; each check reads what went on the wire.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -63,6 +63,10 @@ UaConfig with_100rel(UaConfig c) {
   c.reliable_provisionals = true;
   return c;
 }
+UaConfig with_update(UaConfig c) {
+  c.update = true;
+  return c;
+}
 
 // A caller (network side a) and a callee (side b) that answers everything.
 struct Call {
@@ -83,6 +87,12 @@ struct Call {
     REQUIRE(uac.dialog != nullptr);
     REQUIRE(uac.dialog->state() == Dialog::State::confirmed);
     return *uac.dialog;
+  }
+  // The callee's side of the dialog the caller holds as `d`.
+  Dialog& callee_dialog(const Dialog& d) {
+    Dialog* mine = uas.core.find_dialog(DialogId{d.id().call_id, d.id().remote_tag, d.id().local_tag});
+    REQUIRE(mine != nullptr);
+    return *mine;
   }
 };
 
@@ -127,6 +137,12 @@ Dialog::Request in_dialog(std::string method, std::string via, IdGenerator& ids,
   r.method = std::move(method);
   r.via = std::move(via) + ";branch=" + ids.branch();
   r.contact = std::move(contact);
+  return r;
+}
+
+Dialog::Request with_offer(Dialog::Request r) {
+  r.body = sdp;
+  r.content_type = "application/sdp";
   return r;
 }
 
@@ -337,4 +353,114 @@ TEST_CASE("the UAC PRACKs each reliable 1xx once, in RSeq order; repeats and gap
   const std::string ok = response_to(prack, 200, "OK").finish();
   uac.core.on_message(parse(ok), from_bob, now);
   CHECK(uac.codes == std::vector<int>{180, 183});
+}
+
+TEST_CASE("UPDATE is a target refresh request (RFC 3311 §5.1, §5.2)") {
+  Call c(with_update(alice()), with_update(bob()));
+  Dialog& d = c.establish();
+  SUBCASE("the UAS takes the new Contact and answers with its own") {
+    c.uac.core.send_request(
+        d.make_request(in_dialog("UPDATE", "SIP/2.0/UDP 192.0.2.1:5060", c.uac.core.ids(), "<sip:alice@192.0.2.9:5070>")),
+        false, 2, c.net.now);
+    c.net.flush();
+    CHECK(c.uas.methods == std::vector<std::string>{"INVITE", "UPDATE"});
+    CHECK(c.uac.codes.back() == 200);
+    const Message ok = parse(c.net.b_sent.back());
+    CHECK(ok.cseq.method == "UPDATE");
+    CHECK(contact_uri(ok) == "sip:bob@192.0.2.2:5062");
+    Dialog& theirs = c.callee_dialog(d);
+    CHECK(theirs.remote_target() == "sip:alice@192.0.2.9:5070");
+    // The callee's next request goes to the new target.
+    c.uas.core.send_bye(theirs.id(), "SIP/2.0/UDP 192.0.2.2:5062", false, 1, c.net.now);
+    c.net.flush();
+    const auto byes = requests(c.net.b_sent, "BYE");
+    REQUIRE(byes.size() == 1);
+    CHECK(parse(c.net.b_sent[byes[0]]).request_uri_text == "sip:alice@192.0.2.9:5070");
+  }
+  SUBCASE("the UAC takes the Contact of the 2xx") {
+    c.uac.core.send_request(
+        d.make_request(in_dialog("UPDATE", "SIP/2.0/UDP 192.0.2.1:5060", c.uac.core.ids(), "<sip:alice@192.0.2.1:5060>")),
+        false, 2, c.net.now);
+    const auto o = c.uac.core.poll_transmit();
+    REQUIRE(o);
+    const std::string update(o->bytes);
+    MessageWriter w = response_to(parse(update), 200, "OK");
+    w.header(HeaderId::contact, std::string_view("<sip:bob@192.0.2.7:5555>"));
+    c.net.deliver(c.uac.core, w.finish(), from_bob);
+    CHECK(c.uac.codes.back() == 200);
+    CHECK(d.remote_target() == "sip:bob@192.0.2.7:5555");
+  }
+}
+
+TEST_CASE("UPDATE, PRACK and 100rel are offered only when switched on") {
+  const auto options_reply = [](UaConfig callee) {
+    Call c(alice(), std::move(callee));
+    c.uac.core.send_request(request(c.uac.core.ids(), "OPTIONS"), false, 2, c.net.now);
+    c.net.flush();
+    return c.net.b_sent.back();
+  };
+  const std::string plain_bytes = options_reply(bob());
+  const Message plain = parse(plain_bytes);
+  CHECK(header(plain, HeaderId::allow).find("UPDATE") == std::string::npos);
+  CHECK(header(plain, HeaderId::allow).find("PRACK") == std::string::npos);
+  CHECK(plain.find(HeaderId::supported) == nullptr);
+  const std::string all_bytes = options_reply(with_update(with_100rel(bob())));
+  const Message all = parse(all_bytes);
+  CHECK(header(all, HeaderId::allow).find("UPDATE") != std::string::npos);
+  CHECK(header(all, HeaderId::allow).find("PRACK") != std::string::npos);
+  CHECK(header(all, HeaderId::supported) == "100rel");
+
+  Call c(alice(), bob());
+  Dialog& d = c.establish();
+  c.uac.core.send_request(d.make_request(in_dialog("UPDATE", "SIP/2.0/UDP 192.0.2.1:5060", c.uac.core.ids())), false,
+                          2, c.net.now);
+  c.net.flush();
+  CHECK(c.uac.codes.back() == 405);
+}
+
+TEST_CASE("offers in a dialog: crossing ones get 491, one while the peer's is unanswered gets 500 (RFC 3311 §5.2)") {
+  Call c(with_update(alice()), with_update(bob()));
+  c.uac.answer_everything();
+  Dialog& ours = c.establish();
+  Dialog& theirs = c.callee_dialog(ours);
+  const auto update = [](Dialog& d, std::string via, IdGenerator& ids) {
+    return d.make_request(with_offer(in_dialog("UPDATE", std::move(via), ids)));
+  };
+  SUBCASE("two UPDATEs cross: each side answers the other's with 491") {
+    c.uac.core.send_request(update(ours, "SIP/2.0/UDP 192.0.2.1:5060", c.uac.core.ids()), false, 2, c.net.now);
+    c.uas.core.send_request(update(theirs, "SIP/2.0/UDP 192.0.2.2:5062", c.uas.core.ids()), false, 1, c.net.now);
+    c.net.flush();
+    CHECK(responses(c.net.b_sent, 491, "UPDATE").size() == 1);
+    CHECK(responses(c.net.a_sent, 491, "UPDATE").size() == 1);
+    CHECK(c.uas.methods == std::vector<std::string>{"INVITE"});
+    CHECK(c.uac.methods.empty());
+    // A 491 settles the offer: the next one goes through.
+    c.uac.core.send_request(update(ours, "SIP/2.0/UDP 192.0.2.1:5060", c.uac.core.ids()), false, 2, c.net.now);
+    c.net.flush();
+    CHECK(c.uas.methods == std::vector<std::string>{"INVITE", "UPDATE"});
+    CHECK(c.uac.codes.back() == 200);
+  }
+  SUBCASE("an UPDATE with an offer while the callee has not answered a re-INVITE's: 500 with Retry-After") {
+    c.uas.answer = {};  // the callee sits on the re-INVITE
+    c.uac.core.send_request(
+        ours.make_request(with_offer(in_dialog("INVITE", "SIP/2.0/UDP 192.0.2.1:5060", c.uac.core.ids(),
+                                               "<sip:alice@192.0.2.1:5060>"))),
+        false, 2, c.net.now);
+    c.net.flush();
+    REQUIRE(c.uas.methods == std::vector<std::string>{"INVITE", "INVITE"});
+    c.uac.core.send_request(update(ours, "SIP/2.0/UDP 192.0.2.1:5060", c.uac.core.ids()), false, 2, c.net.now);
+    c.net.flush();
+    const Message rejected = parse(c.net.b_sent.back());
+    CHECK(rejected.status_code == 500);
+    CHECK(rejected.cseq.method == "UPDATE");
+    std::uint32_t retry_after = 99;
+    REQUIRE(decode_uint(header(rejected, HeaderId::retry_after), 0xffffffffu, retry_after));
+    CHECK(retry_after <= 10);
+    // And the caller, whose re-INVITE offer is pending, answers the callee's offer with 491.
+    c.uas.core.send_request(update(theirs, "SIP/2.0/UDP 192.0.2.2:5062", c.uas.core.ids()), false, 1, c.net.now);
+    c.net.flush();
+    CHECK(responses(c.net.a_sent, 491, "UPDATE").size() == 1);
+    CHECK(c.uas.methods.size() == 2);
+    CHECK(c.uac.methods.empty());
+  }
 }
