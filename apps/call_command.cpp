@@ -39,7 +39,8 @@ class Caller {
              .on_response = [this](TransactionId id, const Message& m, Dialog* d) { on_response(id, m, d); },
              .on_request_failed = [this](TransactionId, TransactionEvent::Kind kind) {
                finish(1, kind == TransactionEvent::Kind::timeout ? "no response (timeout)" : "transport error");
-             }}) {}
+             },
+             .on_session_refresh = {}}) {}
 
   int status() const { return status_; }
 

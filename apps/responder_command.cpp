@@ -62,7 +62,8 @@ class Responder {
                    if (options_.verbose) std::cout << "dialog " << d.id().call_id << " ended: " << why << std::endl;
                  },
              .on_response = {},
-             .on_request_failed = {}}) {}
+             .on_request_failed = {},
+             .on_session_refresh = {}}) {}
 
   void start() {
     ua_.start();

@@ -94,6 +94,7 @@ UserAgentCore::UserAgentCore(UaConfig config, Callbacks callbacks)
     add_once(config_.allow, "PRACK");
   }
   if (config_.update) add_once(config_.allow, "UPDATE");
+  if (config_.session_timer.enabled) add_once(config_.supported, "timer");
 }
 
 UserAgentCore::~UserAgentCore() = default;
@@ -212,6 +213,12 @@ void UserAgentCore::on_new_request(TransactionId id, const Message& msg, const S
   }
   if (msg.method == "PRACK") {
     handle_prack(id, msg, now);
+    return;
+  }
+  // RFC 4028 §9: a session interval below our minimum.
+  if (config_.session_timer.enabled && is_offer_method(msg.method) &&
+      session_interval_too_small(msg, config_.session_timer)) {
+    reject(id, 422, "Min-SE: " + std::to_string(config_.session_timer.min_se) + "\r\n", now);
     return;
   }
   // RFC 3311 §5.2 (and §14.2 of RFC 3261 for re-INVITE): an offer in a
@@ -338,6 +345,14 @@ bool UserAgentCore::send_response(TransactionId id, TimePoint now, int code, std
     w.header(HeaderId::allow, join(config_.allow));
     if (!config_.supported.empty()) w.header(HeaderId::supported, join(config_.supported));
   }
+  std::optional<SessionExpires> se;
+  if (config_.session_timer.enabled && is_offer_method(req.method) && success) {
+    // RFC 4028 §9: the 2xx names the interval and the refresher; a UAC told
+    // to refresh must understand it.
+    se = answer_session_expires(req, config_.session_timer);
+    w.header(HeaderId::session_expires, to_string(*se));
+    if (se->refresher == Refresher::uac) w.header(HeaderId::require, std::string_view("timer"));
+  }
   Reliable* rel = nullptr;
   std::uint32_t rseq = 0;
   if (reliable) {
@@ -380,6 +395,8 @@ bool UserAgentCore::send_response(TransactionId id, TimePoint now, int code, std
       offers_.emplace(key, Offer{false, id});
     }
   }
+  if (se && dialogs_.count(key) != 0)
+    session_timers_.insert_or_assign(key, SessionTimer(se->seconds, se->refresher == Refresher::uas, now));
   if (rel != nullptr) {
     // RFC 3262 §3: retransmitted at T1, 2*T1, ... (no cap) until its PRACK.
     rel->unacked.emplace(bytes, p.source.reliable, config_.timers, now, 64 * config_.timers.t1);
@@ -441,11 +458,26 @@ void UserAgentCore::send_own(const Dialog& dialog, std::string request, TimePoin
   own_.insert_or_assign(id, std::move(hop));
 }
 
+void UserAgentCore::expire_session(const std::string& key, TimePoint now) {
+  // RFC 4028 §10: no refresh came in time: the session ends with a BYE.
+  const auto d = dialogs_.find(key);
+  if (d == dialogs_.end()) return;
+  Dialog::Request bye;
+  bye.method = "BYE";
+  bye.via = own_via();
+  std::string bytes = d->second.make_request(bye);
+  const Dialog ended = d->second;
+  erase_dialog(d);
+  send_own(ended, std::move(bytes), now);
+  if (callbacks_.on_dialog_end) callbacks_.on_dialog_end(ended, "session expired");
+}
+
 void UserAgentCore::erase_dialog(std::unordered_map<std::string, Dialog>::iterator d) {
   accepted_.erase(d->first);
   acks_.erase(d->first);
   reliable_.erase(d->first);
   offers_.erase(d->first);
+  session_timers_.erase(d->first);
   dialogs_.erase(d);
 }
 
@@ -454,8 +486,13 @@ Dialog* UserAgentCore::find_dialog(const DialogId& id) {
   return d == dialogs_.end() ? nullptr : &d->second;
 }
 
+const SessionTimer* UserAgentCore::session_timer(const DialogId& id) const {
+  const auto t = session_timers_.find(dialog_key(id.call_id, id.local_tag, id.remote_tag));
+  return t == session_timers_.end() ? nullptr : &t->second;
+}
+
 void UserAgentCore::on_response(TransactionId id, const Message& msg, TimePoint now) {
-  if (own_.count(id) != 0) return;  // to the core's own PRACK
+  if (own_.count(id) != 0) return;  // to the core's own PRACK or BYE
   const int code = msg.status_code;
   const bool success = code >= 200 && code < 300;
   const std::string key = dialog_key(msg.call_id, msg.from.tag(), msg.to.tag());
@@ -507,6 +544,15 @@ void UserAgentCore::on_response(TransactionId id, const Message& msg, TimePoint 
         if (const auto d = dialogs_.find(early); d != dialogs_.end() && d->second.state() == Dialog::State::early)
           erase_dialog(d);
     }
+  }
+  if (dialog != nullptr && success && config_.session_timer.enabled) {
+    // RFC 4028 §7.2: the 2xx names the interval and the refresher (none
+    // named: we asked, we refresh); a 2xx without Session-Expires turns the
+    // session timer off.
+    if (const std::optional<SessionExpires> se = session_expires(msg))
+      session_timers_.insert_or_assign(key, SessionTimer(se->seconds, se->refresher != Refresher::uas, now));
+    else
+      session_timers_.erase(key);
   }
   if (callbacks_.on_response) callbacks_.on_response(id, msg, dialog);
 }
@@ -573,6 +619,7 @@ std::optional<TimePoint> UserAgentCore::next_timeout() {
   for (const auto& [key, a] : accepted_) next = earliest({next, a.invite.next_timeout()});
   for (const auto& [key, r] : reliable_)
     if (r.unacked) next = earliest({next, r.unacked->next_timeout()});
+  for (const auto& [key, t] : session_timers_) next = earliest({next, t.next_timeout()});
   return next;
 }
 
@@ -611,6 +658,16 @@ void UserAgentCore::on_timeout(TimePoint now) {
     if (const auto d = dialogs_.find(key); d != dialogs_.end()) ended = d->second;
     send_response(invite, now, 500, {}, {}, {}, {});
     if (ended && callbacks_.on_dialog_end) callbacks_.on_dialog_end(*ended, "no PRACK");
+  }
+  std::vector<std::pair<std::string, SessionTimer::Event>> due;
+  for (auto& [key, t] : session_timers_)
+    for (auto e = t.on_timeout(now); e != SessionTimer::Event::none; e = t.on_timeout(now)) due.emplace_back(key, e);
+  for (const auto& [key, event] : due) {
+    const auto d = dialogs_.find(key);
+    const auto t = session_timers_.find(key);
+    if (d == dialogs_.end() || t == session_timers_.end()) continue;  // ended meanwhile
+    if (event == SessionTimer::Event::expired) expire_session(key, now);
+    else if (callbacks_.on_session_refresh) callbacks_.on_session_refresh(d->second, t->second.interval());
   }
 }
 

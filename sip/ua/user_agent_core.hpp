@@ -1,4 +1,4 @@
-// The UA core (RFC 3261 §8, §12-§15, with RFC 3262 and RFC 3311):
+// The UA core (RFC 3261 §8, §12-§15, with RFC 3262, RFC 3311 and RFC 4028):
 // what a user agent does with requests and responses above the transaction
 // layer. Pure: messages and time go in, bytes to send and events for the
 // application come out.
@@ -11,10 +11,11 @@
 //     BYE ends the dialog with 200 (§15.1.2) ->
 //   outside: Request-URI scheme (416), merged request (482) ->
 //   both: method (501/405), Require (420), session body type (415);
-//     PRACK matched to its reliable 1xx (200, else 481; RFC 3262 §3); an
-//     offer in a dialog crossing ours (491) or one we have not answered
-//     (500; RFC 3311 §5.2); OPTIONS answered here (§11.2); the rest goes to
-//     the application, which calls respond().
+//     PRACK matched to its reliable 1xx (200, else 481; RFC 3262 §3);
+//     Session-Expires below our Min-SE (422, RFC 4028 §9); an offer in a
+//     dialog crossing ours (491) or one we have not answered (500; RFC 3311
+//     §5.2); OPTIONS answered here (§11.2); the rest goes to the
+//     application, which calls respond().
 // Responses the application sends to an INVITE create the dialog (§12.1.1)
 // and a 2xx is retransmitted until its ACK (§13.3.1.4). With 100rel, each
 // 1xx but 100 is retransmitted until its PRACK, and a later reliable 1xx or
@@ -22,6 +23,10 @@
 // On the UAC side, each 2xx to an INVITE creates a dialog and is ACKed by the
 // core, again for each retransmission (§13.2.2.4); each reliable 1xx in
 // RSeq order is PRACKed once by the core (RFC 3262 §4).
+// A 2xx to an INVITE or UPDATE with Session-Expires, either way, (re)starts
+// the dialog's session timer: at half the interval the refresher's
+// application is asked for a refresh; the other side's core sends BYE when
+// no refresh came (RFC 4028 §10).
 #pragma once
 
 #include <cstdint>
@@ -39,6 +44,7 @@
 #include "sip/ua/accepted_invite.hpp"
 #include "sip/ua/dialog.hpp"
 #include "sip/ua/ids.hpp"
+#include "sip/ua/session_timer.hpp"
 
 namespace cosip::sip {
 
@@ -65,7 +71,10 @@ struct UaConfig {
   bool reliable_provisionals = false;
   // RFC 3311: UPDATE is taken (added to allow).
   bool update = false;
-  // The Via of requests the core builds itself (ACK of a 2xx, PRACK).
+  // RFC 4028: every INVITE session gets a session timer ("timer" added to supported).
+  SessionTimerConfig session_timer;
+  // The Via of requests the core builds itself (ACK of a 2xx, PRACK, BYE of
+  // an expired session).
   std::string via_transport = "UDP";
   std::string via_sent_by;  // host:port
   TimerConfig timers;
@@ -73,7 +82,7 @@ struct UaConfig {
 
 // A message to send: to the shell's `context`, or, when `uri` is set, to the
 // next hop that URI resolves to (the requests the core builds in a dialog,
-// ACK and PRACK, follow the dialog's route).
+// ACK, PRACK and BYE, follow the dialog's route).
 struct Outgoing {
   std::uint64_t context = 0;
   std::string uri;
@@ -95,14 +104,19 @@ class UserAgentCore {
     std::function<void(Dialog&, const Message& ack)> on_ack;
     // An INVITE we had not answered finally was cancelled (487 already sent).
     std::function<void(TransactionId invite)> on_cancel;
-    // A dialog ended: "BYE" received, "no ACK" for our 2xx, or "no PRACK"
-    // for our reliable 1xx (the INVITE got a 500).
+    // A dialog ended: "BYE" received, "no ACK" for our 2xx, "no PRACK" for
+    // our reliable 1xx (the INVITE got a 500), or "session expired" (the
+    // core sent BYE, RFC 4028 §10).
     std::function<void(const Dialog&, std::string_view why)> on_dialog_end;
     // UAC: a response for a request we sent (provisional or final); for a
     // 2xx to INVITE, `dialog` is the dialog it created.
     std::function<void(TransactionId, const Message& response, Dialog* dialog)> on_response;
     // UAC: a request we sent got no final response (Timer B/F) or could not be sent.
     std::function<void(TransactionId, TransactionEvent::Kind)> on_request_failed;
+    // RFC 4028 §10: half the session interval has passed and we refresh:
+    // the application sends a re-INVITE or UPDATE in `dialog`, with
+    // Session-Expires of `interval` seconds.
+    std::function<void(Dialog&, std::uint32_t interval)> on_session_refresh;
   };
 
   UserAgentCore(UaConfig config, Callbacks callbacks);
@@ -131,6 +145,8 @@ class UserAgentCore {
                          TimePoint now);
 
   Dialog* find_dialog(const DialogId& id);
+  // The dialog's running session timer (RFC 4028), or nullptr.
+  const SessionTimer* session_timer(const DialogId& id) const;
   std::size_t dialog_count() const { return dialogs_.size(); }
   std::size_t transaction_count() const { return transactions_.size(); }
 
@@ -160,6 +176,7 @@ class UserAgentCore {
   void send_queued(const std::string& key, TimePoint now);
   void send_own(const Dialog& dialog, std::string request, TimePoint now);
   std::string own_via();
+  void expire_session(const std::string& key, TimePoint now);
   void drain_events();
   bool reject(TransactionId id, int code, std::string_view extra_headers, TimePoint now);
   void erase_dialog(std::unordered_map<std::string, Dialog>::iterator d);
@@ -203,8 +220,9 @@ class UserAgentCore {
     bool ours;
     TransactionId transaction;  // the request (or INVITE) that carried it
   };
-  std::unordered_map<std::string, Offer> offers_;       // by dialog key
-  std::unordered_map<TransactionId, std::string> own_;  // the core's PRACKs, to their next hop
+  std::unordered_map<std::string, Offer> offers_;                // by dialog key
+  std::unordered_map<std::string, SessionTimer> session_timers_; // by dialog key
+  std::unordered_map<TransactionId, std::string> own_;  // the core's PRACKs and BYEs, to their next hop
   std::deque<Outgoing> outgoing_;                        // views into acks_
   Outgoing last_;
 };

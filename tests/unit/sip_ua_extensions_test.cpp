@@ -1,6 +1,7 @@
-// UA core extensions: reliable provisional responses (RFC 3262) and UPDATE
-// (RFC 3311). Two cores on the in-memory network of ua_test_network.hpp, on
-// a virtual clock; each check reads what went on the wire.
+// UA core extensions: reliable provisional responses (RFC 3262), UPDATE
+// (RFC 3311) and session timers (RFC 4028). Two cores on the in-memory
+// network of ua_test_network.hpp, on a virtual clock; each check reads what
+// went on the wire.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "sip/syntax/writer.hpp"
+#include "sip/ua/session_timer.hpp"
 #include "sip/ua/user_agent_core.hpp"
 #include "ua_test_network.hpp"
 
@@ -24,9 +26,11 @@ struct Side {
   std::vector<int> codes;            // responses to its requests, as passed on
   std::vector<std::string> methods;  // requests passed on
   std::vector<std::string> ended;    // on_dialog_end reasons
+  std::vector<TimePoint> refreshes;  // when on_session_refresh came
   Dialog* dialog = nullptr;          // of the last response that had one
   // The application's answer to each request; unset: left unanswered.
   std::function<void(const UserAgentCore::IncomingRequest&)> answer;
+  std::function<void(Dialog&, std::uint32_t interval)> refresh;
   const TimePoint* now;
   UserAgentCore core;
 
@@ -45,7 +49,12 @@ struct Side {
                                   codes.push_back(m.status_code);
                                   if (d != nullptr) dialog = d;
                                 },
-                            .on_request_failed = {}}) {}
+                            .on_request_failed = {},
+                            .on_session_refresh =
+                                [this](Dialog& d, std::uint32_t interval) {
+                                  refreshes.push_back(*now);
+                                  if (refresh) refresh(d, interval);
+                                }}) {}
 
   // The usual application: an INVITE gets 180 then 200, every request a
   // 200; an offer is answered with itself.
@@ -65,6 +74,10 @@ UaConfig with_100rel(UaConfig c) {
 }
 UaConfig with_update(UaConfig c) {
   c.update = true;
+  return c;
+}
+UaConfig with_timer(UaConfig c) {
+  c.session_timer.enabled = true;
   return c;
 }
 
@@ -392,7 +405,7 @@ TEST_CASE("UPDATE is a target refresh request (RFC 3311 §5.1, §5.2)") {
   }
 }
 
-TEST_CASE("UPDATE, PRACK and 100rel are offered only when switched on") {
+TEST_CASE("UPDATE, PRACK, 100rel and timer are offered only when switched on") {
   const auto options_reply = [](UaConfig callee) {
     Call c(alice(), std::move(callee));
     c.uac.core.send_request(request(c.uac.core.ids(), "OPTIONS"), false, 2, c.net.now);
@@ -404,11 +417,11 @@ TEST_CASE("UPDATE, PRACK and 100rel are offered only when switched on") {
   CHECK(header(plain, HeaderId::allow).find("UPDATE") == std::string::npos);
   CHECK(header(plain, HeaderId::allow).find("PRACK") == std::string::npos);
   CHECK(plain.find(HeaderId::supported) == nullptr);
-  const std::string all_bytes = options_reply(with_update(with_100rel(bob())));
+  const std::string all_bytes = options_reply(with_timer(with_update(with_100rel(bob()))));
   const Message all = parse(all_bytes);
   CHECK(header(all, HeaderId::allow).find("UPDATE") != std::string::npos);
   CHECK(header(all, HeaderId::allow).find("PRACK") != std::string::npos);
-  CHECK(header(all, HeaderId::supported) == "100rel");
+  CHECK(header(all, HeaderId::supported) == "100rel, timer");
 
   Call c(alice(), bob());
   Dialog& d = c.establish();
@@ -463,4 +476,148 @@ TEST_CASE("offers in a dialog: crossing ones get 491, one while the peer's is un
     CHECK(c.uas.methods.size() == 2);
     CHECK(c.uac.methods.empty());
   }
+}
+
+TEST_CASE("Session-Expires below our Min-SE gets 422 with Min-SE; the 2xx names interval and refresher (RFC 4028 §9)") {
+  UaConfig callee = with_timer(bob());
+  callee.session_timer.min_se = 120;
+  Call c(with_timer(alice()), std::move(callee));
+  SUBCASE("422, then the retry with the Min-SE learnt is accepted and the UAC refreshes") {
+    const std::string first = invite(c.uac.core.ids(), "Supported: timer\r\nSession-Expires: 90\r\n");
+    c.uac.core.send_request(first, false, 2, c.net.now);
+    c.net.flush();
+    CHECK(c.uac.codes == std::vector<int>{422});
+    CHECK(c.uas.methods.empty());
+    const Message too_small = parse(c.net.b_sent.back());
+    CHECK(too_small.reason_phrase == "Session Interval Too Small");
+    REQUIRE(min_se(too_small));
+    CHECK(*min_se(too_small) == 120u);
+
+    // RFC 4028 §7.4: the same request again (new branch, next CSeq) with
+    // the interval raised to the Min-SE, which it now names too.
+    std::string retry = first;
+    const std::string old_branch = branch(parse(first));
+    retry.replace(retry.find(old_branch), old_branch.size(), c.uac.core.ids().branch());
+    retry.replace(retry.find("CSeq: 1 INVITE"), 14, "CSeq: 2 INVITE");
+    retry.replace(retry.find("Session-Expires: 90"), 19, "Session-Expires: 120\r\nMin-SE: 120");
+    c.uac.core.send_request(retry, false, 2, c.net.now);
+    c.net.flush();
+    CHECK(c.uac.codes.back() == 200);
+    const auto oks = responses(c.net.b_sent, 200, "INVITE");
+    REQUIRE(oks.size() == 1);
+    const Message ok = parse(c.net.b_sent[oks[0]]);
+    const auto se = session_expires(ok);
+    REQUIRE(se);
+    CHECK(se->seconds == 120);
+    CHECK(se->refresher == Refresher::uac);
+    CHECK(ok.has_option_tag(HeaderId::require, "timer"));
+    CHECK(ok.has_option_tag(HeaderId::supported, "timer"));
+    REQUIRE(c.uac.dialog != nullptr);
+    const SessionTimer* caller_timer = c.uac.core.session_timer(c.uac.dialog->id());
+    const SessionTimer* callee_timer = c.uas.core.session_timer(c.callee_dialog(*c.uac.dialog).id());
+    REQUIRE(caller_timer != nullptr);
+    REQUIRE(callee_timer != nullptr);
+    CHECK(caller_timer->we_refresh());
+    CHECK_FALSE(callee_timer->we_refresh());
+    CHECK(caller_timer->interval() == 120);
+  }
+  SUBCASE("a caller without timer support: the callee names its own interval and refreshes itself") {
+    c.establish();
+    const Message ok = parse(c.net.b_sent.back());
+    CHECK(header(ok, HeaderId::session_expires) == "1800;refresher=uas");
+    CHECK_FALSE(ok.has_option_tag(HeaderId::require, "timer"));
+    const SessionTimer* callee_timer = c.uas.core.session_timer(c.callee_dialog(*c.uac.dialog).id());
+    REQUIRE(callee_timer != nullptr);
+    CHECK(callee_timer->we_refresh());
+  }
+}
+
+TEST_CASE("the refresher is asked to refresh at half the interval; unrefreshed, the other side sends BYE (RFC 4028 §10)") {
+  Call c(with_timer(with_update(alice())), with_timer(with_update(bob())));
+  bool refreshing = true;
+  c.uac.refresh = [&c, &refreshing](Dialog& d, std::uint32_t interval) {
+    if (!refreshing) return;
+    Dialog::Request r = in_dialog("UPDATE", "SIP/2.0/UDP 192.0.2.1:5060", c.uac.core.ids(), "<sip:alice@192.0.2.1:5060>");
+    r.extra_headers = "Session-Expires: " + to_string(SessionExpires{interval, Refresher::uac}) + "\r\n";
+    c.uac.core.send_request(d.make_request(r), false, 2, c.net.now);
+  };
+  c.establish("Supported: timer\r\nSession-Expires: 120;refresher=uac\r\n");
+  const TimePoint t0 = c.net.now;
+  c.net.run_until(t0 + 59s);
+  CHECK(c.uac.refreshes.empty());
+  c.net.run_until(t0 + 61s);
+  CHECK(c.uac.refreshes == std::vector<TimePoint>{t0 + 60s});
+  CHECK(c.uas.methods == std::vector<std::string>{"INVITE", "UPDATE"});
+  const Message refreshed = parse(c.net.b_sent.back());
+  CHECK(refreshed.cseq.method == "UPDATE");
+  CHECK(refreshed.status_code == 200);
+  CHECK(header(refreshed, HeaderId::session_expires) == "120;refresher=uac");
+
+  // The refresh restarted both timers: the next refresh is due at 120 s,
+  // and this time the application lets it pass.
+  refreshing = false;
+  c.net.run_until(t0 + 119s);
+  CHECK(c.uac.refreshes.size() == 1);
+  c.net.run_until(t0 + 121s);
+  CHECK(c.uac.refreshes == std::vector<TimePoint>{t0 + 60s, t0 + 120s});
+  // 60 + 120 - min(32, 120/3) = 148 s: the callee ends the session.
+  c.net.run_until(t0 + 147s);
+  CHECK(requests(c.net.b_sent, "BYE").empty());
+  CHECK(c.uas.ended.empty());
+  c.net.run_until(t0 + 149s);
+  const auto byes = requests(c.net.b_sent, "BYE");
+  REQUIRE(byes.size() == 1);
+  CHECK(parse(c.net.b_sent[byes[0]]).request_uri_text == "sip:alice@192.0.2.1:5060");
+  CHECK(responses(c.net.a_sent, 200, "BYE").size() == 1);
+  CHECK(c.uas.ended == std::vector<std::string>{"session expired"});
+  CHECK(c.uac.ended == std::vector<std::string>{"BYE"});
+  CHECK(c.uas.core.dialog_count() == 0);
+  CHECK(c.uac.core.dialog_count() == 0);
+  CHECK(c.uas.codes.empty());  // the 200 to the core's BYE is not passed on
+}
+
+TEST_CASE("SessionTimer: refresh at half the interval, expiry min(32 s, interval/3) before the end (RFC 4028 §10)") {
+  const TimePoint t0{};
+  SessionTimer refresher(1800, true, t0);
+  CHECK(refresher.next_timeout() == t0 + 900s);
+  CHECK(refresher.on_timeout(t0 + 899s) == SessionTimer::Event::none);
+  CHECK(refresher.on_timeout(t0 + 900s) == SessionTimer::Event::refresh_due);
+  CHECK_FALSE(refresher.next_timeout());
+
+  SessionTimer waiting(1800, false, t0);
+  CHECK(waiting.next_timeout() == t0 + 1768s);
+  CHECK(waiting.on_timeout(t0 + 1767s) == SessionTimer::Event::none);
+  CHECK(waiting.on_timeout(t0 + 1768s) == SessionTimer::Event::expired);
+  CHECK(waiting.on_timeout(t0 + 1800s) == SessionTimer::Event::none);
+
+  SessionTimer brief(90, false, t0);
+  CHECK(brief.next_timeout() == t0 + 60s);  // a third of 90 s is less than 32 s
+}
+
+TEST_CASE("Session-Expires and Min-SE values, and the UAS's answer (RFC 4028 §4, §5, §9)") {
+  IdGenerator ids(7);
+  const std::string compact = request(ids, "INVITE", "sip:bob@192.0.2.2", "x: 1800;refresher=UAS\r\nMin-SE: 120;x=y\r\n");
+  const Message m = parse(compact);
+  const auto se = session_expires(m);
+  REQUIRE(se);
+  CHECK(se->seconds == 1800);
+  CHECK(se->refresher == Refresher::uas);
+  CHECK(min_se(m) == std::optional<std::uint32_t>(120));
+  CHECK(to_string(SessionExpires{90, Refresher::uac}) == "90;refresher=uac");
+
+  SessionTimerConfig ours;
+  ours.min_se = 1000;
+  CHECK_FALSE(session_interval_too_small(m, ours));
+  ours.min_se = 2000;
+  CHECK(session_interval_too_small(m, ours));
+  const SessionExpires kept = answer_session_expires(m, ours);
+  CHECK(kept.seconds == 1800);
+  CHECK(kept.refresher == Refresher::uas);
+
+  const std::string no_interval = request(ids, "INVITE", "sip:bob@192.0.2.2", "Supported: timer\r\nMin-SE: 2400\r\n");
+  const Message none = parse(no_interval);
+  CHECK_FALSE(session_interval_too_small(none, ours));
+  const SessionExpires chosen = answer_session_expires(none, ours);
+  CHECK(chosen.seconds == 2400);  // ours (1800) raised to the request's Min-SE
+  CHECK(chosen.refresher == Refresher::uac);
 }

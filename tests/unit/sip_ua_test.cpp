@@ -36,7 +36,8 @@ struct Pair {
                            codes.push_back(r.status_code);
                            if (d != nullptr && r.status_code >= 200) uac_dialogs.push_back(d);
                          },
-                     .on_request_failed = {}}};
+                     .on_request_failed = {},
+                     .on_session_refresh = {}}};
   UserAgentCore uas{config("sip:bob@192.0.2.2:5062", "192.0.2.2:5062"),
                     {.on_request =
                          [this](const UserAgentCore::IncomingRequest& r) {
@@ -54,7 +55,8 @@ struct Pair {
                      .on_cancel = [this](TransactionId) { ++cancels; },
                      .on_dialog_end = [this](const Dialog&, std::string_view why) { ended.emplace_back(why); },
                      .on_response = {},
-                     .on_request_failed = {}}};
+                     .on_request_failed = {},
+                     .on_session_refresh = {}}};
   Network net{&uac, &uas, {}, {}, {}, false};
 
   int last_code() const { return codes.empty() ? 0 : codes.back(); }
@@ -242,7 +244,8 @@ TEST_CASE("a NOTIFY with a To tag but no INVITE dialog goes to the application (
                      .on_cancel = {},
                      .on_dialog_end = {},
                      .on_response = {},
-                     .on_request_failed = {}}};
+                     .on_request_failed = {},
+                     .on_session_refresh = {}}};
   p.net.b = &uas;
   std::string notify = request(p.uac.ids(), "NOTIFY", "sip:bob@192.0.2.2:5062", "Event: presence\r\nSubscription-State: active\r\n");
   notify.replace(notify.find("To: <sip:bob@example.com>"), 25, "To: <sip:bob@example.com>;tag=sub1");
