@@ -75,6 +75,10 @@ class Caller {
     w.header(HeaderId::call_id, call_id_);
     w.header(HeaderId::cseq, std::to_string(cseq_) + " INVITE");
     w.header(HeaderId::contact, "<" + ua_.core().config().contact + ">");
+    // The extensions the core was configured with (100rel with --100rel).
+    std::string supported;
+    for (const std::string& tag : ua_.core().config().supported) supported += (supported.empty() ? "" : ", ") + tag;
+    if (!supported.empty()) w.header(HeaderId::supported, supported);
     for (const AuthHeader& h : auth) w.header(h.name(), h.value);
     invite_ = w.finish(offer("sendrecv"), "application/sdp");
     invite_id_ = ua_.send_request(invite_, target_);
@@ -101,6 +105,9 @@ class Caller {
     const int code = m.status_code;
     if (id == invite_id_) {
       if (code < 200) {
+        // The core passes on each reliable 1xx once, after its PRACK (RFC 3262 §4).
+        if (const Header* rseq = m.find(HeaderId::rseq))
+          std::cout << code << " " << m.reason_phrase << " (reliable, RSeq " << rseq->value << ")" << std::endl;
         if (options_.cancel_after_ms >= 0 && code > 100 && !cancel_planned_) {
           cancel_planned_ = true;
           after(options_.cancel_after_ms, [this] { send_cancel(); });
@@ -224,6 +231,7 @@ int run_call(const CallOptions& options) {
   config.transport.tls.ca_file = options.tls_ca;
   config.transport.tls.verify_peer = !options.tls_no_verify;
   config.ua.user_agent = "cosip/0.1";
+  config.ua.reliable_provisionals = options.reliable_provisionals;
 
   boost::asio::io_context io(1);
   Caller caller(io, options, std::move(config));

@@ -130,6 +130,7 @@ int run_responder(const ResponderOptions& options) {
   config.transport.tls.private_key_file = options.tls_key;
   config.transport.tls.ca_file = options.tls_ca;
   config.ua.user_agent = "cosip-responder/0.1";
+  config.ua.reliable_provisionals = options.reliable_provisionals;
 
   boost::asio::io_context io(1);
   Responder responder(io, options, std::move(config));

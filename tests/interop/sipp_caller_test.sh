@@ -3,8 +3,10 @@
 # callee, both started here on loopback. Each case runs the scenario for a
 # few calls and requires both sides to succeed on every call:
 #   basic call over UDP and TCP, 486 and 603 rejections, CANCEL before the
-#   answer (487 ACKed), a re-INVITE, a BYE from the callee, and a 401 digest
-#   challenge (SIPp checks the Authorization; a wrong password must fail).
+#   answer (487 ACKed), a re-INVITE, a BYE from the callee, a 401 digest
+#   challenge (SIPp checks the Authorization; a wrong password must fail),
+#   and a reliable 180 (RFC 3262: SIPp checks Supported: 100rel and the
+#   PRACK's RAck) over UDP and TCP.
 # Usage: sipp_caller_test.sh COSIP_BINARY SCENARIO_DIR
 set -u
 cosip=$1
@@ -71,6 +73,8 @@ run_case bye-from-callee 3 "-sf $scenarios/uas_bye.xml" --hangup-ms -1
 run_case digest-401 3 "-sf $(scenario uas_auth USER=alice PASSWORD=secret)" --user alice --password secret
 EXPECT_FAIL=1 run_case digest-401-wrong-password 1 "-sf $(scenario uas_auth USER=alice PASSWORD=secret)" \
   --user alice --password wrong
+run_case reliable-180-udp 3 "-sf $scenarios/uas_100rel.xml" --100rel
+run_case reliable-180-tcp 3 "-sf $scenarios/uas_100rel.xml -t t1" --100rel --transport tcp
 
 echo "interop cases: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
