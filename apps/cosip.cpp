@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
   call->add_flag("--reinvite", call_options.reinvite, "re-INVITE (hold) before hanging up");
   call->add_flag("--100rel", call_options.reliable_provisionals,
                  "offer 100rel (RFC 3262): reliable provisional responses get a PRACK");
+  call->add_option("--session-expires", call_options.session_expires,
+                   "ask for a session timer of this many seconds (RFC 4028), refreshed by re-INVITE")
+      ->check(CLI::Range(90, 86400));
   call->add_option("--user", call_options.user, "digest user name for 401/407 challenges");
   call->add_option("--password", call_options.password, "digest password");
   call->add_option("--timeout", call_options.timeout_s, "give up after this many seconds (default 30)");

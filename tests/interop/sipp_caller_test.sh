@@ -5,8 +5,9 @@
 #   basic call over UDP and TCP, 486 and 603 rejections, CANCEL before the
 #   answer (487 ACKed), a re-INVITE, a BYE from the callee, a 401 digest
 #   challenge (SIPp checks the Authorization; a wrong password must fail),
-#   and a reliable 180 (RFC 3262: SIPp checks Supported: 100rel and the
-#   PRACK's RAck) over UDP and TCP.
+#   a reliable 180 (RFC 3262: SIPp checks Supported: 100rel and the
+#   PRACK's RAck) over UDP and TCP, and a session timer (RFC 4028): 422 with
+#   Min-SE, then the INVITE again with the larger interval.
 # Usage: sipp_caller_test.sh COSIP_BINARY SCENARIO_DIR
 set -u
 cosip=$1
@@ -75,6 +76,7 @@ EXPECT_FAIL=1 run_case digest-401-wrong-password 1 "-sf $(scenario uas_auth USER
   --user alice --password wrong
 run_case reliable-180-udp 3 "-sf $scenarios/uas_100rel.xml" --100rel
 run_case reliable-180-tcp 3 "-sf $scenarios/uas_100rel.xml -t t1" --100rel --transport tcp
+run_case session-timer-422 3 "-sf $scenarios/uas_session_timer.xml" --session-expires 90
 
 echo "interop cases: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -493,7 +493,7 @@ TEST_CASE("Session-Expires below our Min-SE gets 422 with Min-SE; the 2xx names 
     REQUIRE(min_se(too_small));
     CHECK(*min_se(too_small) == 120u);
 
-    // RFC 4028 §7.4: the same request again (new branch, next CSeq) with
+    // RFC 4028 §7.3: the same request again (new branch, next CSeq) with
     // the interval raised to the Min-SE, which it now names too.
     std::string retry = first;
     const std::string old_branch = branch(parse(first));
