@@ -8,6 +8,7 @@
 
 #include "sip/auth/digest.hpp"
 #include "sip/syntax/writer.hpp"
+#include "sip/ua/session_timer.hpp"
 #include "sip/ua/user_agent.hpp"
 
 namespace cosip::apps {
@@ -39,7 +40,8 @@ class Caller {
              .on_response = [this](TransactionId id, const Message& m, Dialog* d) { on_response(id, m, d); },
              .on_request_failed = [this](TransactionId, TransactionEvent::Kind kind) {
                finish(1, kind == TransactionEvent::Kind::timeout ? "no response (timeout)" : "transport error");
-             }}) {}
+             },
+             .on_session_refresh = [this](Dialog& d, std::uint32_t interval) { send_refresh(d, interval); }}) {}
 
   int status() const { return status_; }
 
@@ -52,6 +54,7 @@ class Caller {
     }
     target_.address.transport = transport;
     if (!options_.user.empty()) digest_.add_account({options_.user, options_.password, {}});
+    session_interval_ = static_cast<std::uint32_t>(options_.session_expires);
     call_id_ = ua_.core().ids().call_id("127.0.0.1");
     from_tag_ = ua_.core().ids().tag();
     deadline_.expires_after(std::chrono::seconds(options_.timeout_s));
@@ -74,6 +77,13 @@ class Caller {
     w.header(HeaderId::call_id, call_id_);
     w.header(HeaderId::cseq, std::to_string(cseq_) + " INVITE");
     w.header(HeaderId::contact, "<" + ua_.core().config().contact + ">");
+    // The extensions the core was configured with (100rel with --100rel).
+    std::string supported;
+    for (const std::string& tag : ua_.core().config().supported) supported += (supported.empty() ? "" : ", ") + tag;
+    if (!supported.empty()) w.header(HeaderId::supported, supported);
+    // RFC 4028 §7.1: the interval we ask for, and after a 422 the Min-SE learnt.
+    if (session_interval_ > 0) w.header(HeaderId::session_expires, std::to_string(session_interval_));
+    if (min_se_ > 0) w.header(HeaderId::min_se, std::to_string(min_se_));
     for (const AuthHeader& h : auth) w.header(h.name(), h.value);
     invite_ = w.finish(offer("sendrecv"), "application/sdp");
     invite_id_ = ua_.send_request(invite_, target_);
@@ -100,6 +110,9 @@ class Caller {
     const int code = m.status_code;
     if (id == invite_id_) {
       if (code < 200) {
+        // The core passes on each reliable 1xx once, after its PRACK (RFC 3262 §4).
+        if (const Header* rseq = m.find(HeaderId::rseq))
+          std::cout << code << " " << m.reason_phrase << " (reliable, RSeq " << rseq->value << ")" << std::endl;
         if (options_.cancel_after_ms >= 0 && code > 100 && !cancel_planned_) {
           cancel_planned_ = true;
           after(options_.cancel_after_ms, [this] { send_cancel(); });
@@ -116,6 +129,15 @@ class Caller {
         finish(1, "cannot answer the challenge: " + std::string(to_string(answer.error)));
         return;
       }
+      // RFC 4028 §7.3: a 422 names the smallest interval the callee takes; ask again with it.
+      if (code == 422 && session_interval_ > 0) {
+        if (const std::optional<std::uint32_t> least = min_se(m); least && *least > session_interval_) {
+          session_interval_ = min_se_ = *least;
+          std::cout << "422: asking again with Session-Expires " << session_interval_ << std::endl;
+          send_invite({});
+          return;
+        }
+      }
       std::cout << "INVITE: " << code << " " << m.reason_phrase << std::endl;
       if (code >= 300) {
         finish(code == options_.expect ? 0 : 1, "final response " + std::to_string(code));
@@ -126,6 +148,9 @@ class Caller {
         return;
       }
       dialog_ = dialog->id();
+      if (const std::optional<SessionExpires> se = session_expires(m))
+        std::cout << "session timer: " << se->seconds << " s, refreshed by "
+                  << (se->refresher == Refresher::uas ? "the callee" : "us") << std::endl;
       if (options_.reinvite) send_reinvite(*dialog);
       else plan_hangup();
       return;
@@ -136,23 +161,35 @@ class Caller {
       else plan_hangup();
       return;
     }
+    if (id == refresh_id_ && code >= 200) std::cout << "session refresh: " << code << std::endl;
     if (id == bye_id_ && code >= 200) finish(code < 300 ? 0 : 1, "BYE: " + std::to_string(code));
   }
 
-  void send_reinvite(Dialog& dialog) {
+  // RFC 4028 §10: a refresh is due (half the interval has passed): a
+  // re-INVITE with our session, naming us as the refresher again.
+  void send_refresh(Dialog& dialog, std::uint32_t interval) {
+    Dialog::Request r;
+    r.extra_headers = std::string(canonical_name(HeaderId::session_expires)) + ": " +
+                      to_string(SessionExpires{interval, Refresher::uac}) + "\r\n";
+    refresh_id_ = send_in_dialog(dialog, std::move(r), "sendrecv");
+  }
+
+  void send_reinvite(Dialog& dialog) { reinvite_id_ = send_in_dialog(dialog, {}, "sendonly"); }
+
+  // A re-INVITE in `dialog` offering our session with `direction`.
+  TransactionId send_in_dialog(Dialog& dialog, Dialog::Request r, std::string_view direction) {
     SendTarget next;
     if (!UserAgent::target_for(dialog.next_hop(), next)) {
       finish(1, "cannot reach the dialog's target " + dialog.next_hop());
-      return;
+      return 0;
     }
     next.address.transport = target_.address.transport;
-    Dialog::Request r;
     r.method = "INVITE";
     r.via = ua_.via_for(next.address.transport) + ";rport;branch=" + ua_.core().ids().branch();
     r.contact = "<" + ua_.core().config().contact + ">";
-    r.body = offer("sendonly");
+    r.body = offer(direction);
     r.content_type = "application/sdp";
-    reinvite_id_ = ua_.send_request(dialog.make_request(r), next);
+    return ua_.send_request(dialog.make_request(r), next);
   }
 
   void plan_hangup() {
@@ -196,6 +233,9 @@ class Caller {
   std::string invite_;
   TransactionId invite_id_ = 0;
   TransactionId reinvite_id_ = 0;
+  TransactionId refresh_id_ = 0;
+  std::uint32_t session_interval_ = 0;  // Session-Expires we ask for; 0: none
+  std::uint32_t min_se_ = 0;            // Min-SE a 422 taught us
   TransactionId bye_id_ = 0;
   DialogId dialog_;
   bool cancel_planned_ = false;
@@ -223,6 +263,11 @@ int run_call(const CallOptions& options) {
   config.transport.tls.ca_file = options.tls_ca;
   config.transport.tls.verify_peer = !options.tls_no_verify;
   config.ua.user_agent = "cosip/0.1";
+  config.ua.reliable_provisionals = options.reliable_provisionals;
+  if (options.session_expires > 0) {
+    config.ua.session_timer.enabled = true;
+    config.ua.session_timer.session_expires = static_cast<std::uint32_t>(options.session_expires);
+  }
 
   boost::asio::io_context io(1);
   Caller caller(io, options, std::move(config));

@@ -13,6 +13,8 @@ struct CallOptions {
   int hangup_ms = 100;            // BYE this long after the answer; -1: wait for the peer's BYE
   int cancel_after_ms = -1;       // CANCEL this long after the first provisional response
   bool reinvite = false;          // send a re-INVITE (hold: a=sendonly) before hanging up
+  bool reliable_provisionals = false;  // Supported: 100rel; the core PRACKs reliable 1xx (RFC 3262)
+  int session_expires = 0;        // RFC 4028: Session-Expires to ask for, seconds; 0: no session timer
   std::string user;               // digest credentials for a 401/407
   std::string password;
   int timeout_s = 30;

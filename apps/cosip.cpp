@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(200, 699));
   responder->add_option("--ring-ms", responder_options.ring_ms, "send 180 and answer this much later");
   responder->add_option("--hangup-ms", responder_options.hangup_ms, "send BYE this long after the ACK");
+  responder->add_flag("--100rel", responder_options.reliable_provisionals,
+                      "send the 180 reliably (RFC 3262) when the caller supports 100rel");
   responder->add_flag("--verbose", responder_options.verbose, "one line per message and transaction");
   responder->add_option("--tls-cert", responder_options.tls_certificate, "PEM certificate chain for tls: listeners");
   responder->add_option("--tls-key", responder_options.tls_key, "PEM private key for tls: listeners");
@@ -55,6 +57,11 @@ int main(int argc, char** argv) {
   call->add_option("--hangup-ms", call_options.hangup_ms, "BYE this long after the answer; -1 waits for the peer's BYE");
   call->add_option("--cancel-after-ms", call_options.cancel_after_ms, "CANCEL this long after the first 1xx");
   call->add_flag("--reinvite", call_options.reinvite, "re-INVITE (hold) before hanging up");
+  call->add_flag("--100rel", call_options.reliable_provisionals,
+                 "offer 100rel (RFC 3262): reliable provisional responses get a PRACK");
+  call->add_option("--session-expires", call_options.session_expires,
+                   "ask for a session timer of this many seconds (RFC 4028), refreshed by re-INVITE")
+      ->check(CLI::Range(90, 86400));
   call->add_option("--user", call_options.user, "digest user name for 401/407 challenges");
   call->add_option("--password", call_options.password, "digest password");
   call->add_option("--timeout", call_options.timeout_s, "give up after this many seconds (default 30)");

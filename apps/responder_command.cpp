@@ -63,7 +63,8 @@ class Responder {
                    if (options_.verbose) std::cout << "dialog " << d.id().call_id << " ended: " << why << std::endl;
                  },
              .on_response = {},
-             .on_request_failed = {}}) {}
+             .on_request_failed = {},
+             .on_session_refresh = {}}) {}
 
   void start() {
     ua_.start();
@@ -148,6 +149,7 @@ int run_responder(const ResponderOptions& options) {
   config.transport.tls.private_key_file = options.tls_key;
   config.transport.tls.ca_file = options.tls_ca;
   config.ua.user_agent = "cosip-responder/0.1";
+  config.ua.reliable_provisionals = options.reliable_provisionals;
 
   boost::asio::io_context io(1);
   Responder responder(io, options, std::move(config));

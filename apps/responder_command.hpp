@@ -11,6 +11,7 @@ struct ResponderOptions {
   int code = 200;                   // final response to INVITE
   int ring_ms = 0;                  // 180 Ringing first, final response this much later
   int hangup_ms = -1;               // send BYE this long after the ACK (-1: never)
+  bool reliable_provisionals = false;  // RFC 3262: 180 sent reliably to callers that support 100rel
   bool verbose = false;
   std::string tls_certificate;
   std::string tls_key;

@@ -41,7 +41,8 @@ class UsageRun {
                                                                .on_cancel = {},
                                                                .on_dialog_end = {},
                                                                .on_response = {},
-                                                               .on_request_failed = {}});
+                                                               .on_request_failed = {},
+                                                               .on_session_refresh = {}});
   }
 
   // False (and why on stderr) when the UA cannot start.

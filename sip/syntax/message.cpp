@@ -300,6 +300,17 @@ const Header* Message::find(std::string_view name) const {
   return nullptr;
 }
 
+bool Message::has_option_tag(HeaderId id, std::string_view tag) const {
+  for (const Header& h : headers) {
+    if (h.id != id) continue;
+    TokenList tags;
+    if (!decode_token_list(h.value, tags, true)) continue;  // parse_message already checked it
+    for (std::string_view t : tags)
+      if (t == tag) return true;
+  }
+  return false;
+}
+
 void Message::clear() {
   is_request = true;
   method = request_uri_text = reason_phrase = body = raw = call_id = {};

@@ -61,6 +61,9 @@ struct Message {
   const Header* find(HeaderId id) const;
   // First header whose name matches (case-insensitive, compact forms mapped).
   const Header* find(std::string_view name) const;
+  // Whether the option-tag lists of header `id` (Supported, Require,
+  // Proxy-Require, Unsupported), over all its lines, name `tag`.
+  bool has_option_tag(HeaderId id, std::string_view tag) const;
 
   void clear();
 };

@@ -121,6 +121,7 @@ std::string_view reason_phrase(int code) {
     case 415: return "Unsupported Media Type";
     case 416: return "Unsupported URI Scheme";
     case 420: return "Bad Extension";
+    case 422: return "Session Interval Too Small";
     case 423: return "Interval Too Brief";
     case 481: return "Call/Transaction Does Not Exist";
     case 482: return "Loop Detected";

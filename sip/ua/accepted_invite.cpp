@@ -4,8 +4,12 @@
 
 namespace cosip::sip {
 
-AcceptedInvite::AcceptedInvite(std::string response, bool reliable, const TimerConfig& timers, TimePoint now)
-    : response_(std::move(response)), timers_(timers), interval_(timers.t1), give_up_at_(now + 64 * timers.t1) {
+AcceptedInvite::AcceptedInvite(std::string response, bool reliable, const TimerConfig& timers, TimePoint now,
+                               Duration max_interval)
+    : response_(std::move(response)),
+      max_interval_(max_interval),
+      interval_(timers.t1),
+      give_up_at_(now + 64 * timers.t1) {
   // Over a reliable transport the 2xx is not retransmitted, but the wait for
   // the ACK is bounded all the same.
   if (!reliable) retransmit_at_ = now + interval_;
@@ -20,7 +24,7 @@ void AcceptedInvite::on_timeout(TimePoint now) {
   }
   if (retransmit_at_ && now >= *retransmit_at_) {
     send_ = true;
-    interval_ = std::min(2 * interval_, timers_.t2);
+    interval_ = std::min(2 * interval_, max_interval_);
     retransmit_at_ = now + interval_;
   }
 }

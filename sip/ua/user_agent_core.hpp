@@ -1,20 +1,32 @@
-// The UA core (RFC 3261 §8, §12-§15): what a user agent does with requests
-// and responses above the transaction layer. Pure: messages and time go in,
-// bytes to send and events for the application come out.
+// The UA core (RFC 3261 §8, §12-§15, with RFC 3262, RFC 3311 and RFC 4028):
+// what a user agent does with requests and responses above the transaction
+// layer. Pure: messages and time go in, bytes to send and events for the
+// application come out.
 //
 // Flow of an incoming request:
 //   transaction layer (retransmissions absorbed) ->
 //   CANCEL: matched to its INVITE: 200, and 487 to the INVITE (§9.2) ->
 //   in a dialog (To tag): dialog found (else 481; a NOTIFY goes to the
 //     application, whose subscription usages own their dialogs), CSeq in order (else 500),
-//     BYE ends the dialog with 200 (§15.1.2), others go to the application ->
-//   outside: Request-URI scheme (416), method (501/405), Require (420),
-//     merged request (482), session body type (415); OPTIONS answered here
-//     (§11.2); the rest goes to the application, which calls respond().
+//     BYE ends the dialog with 200 (§15.1.2) ->
+//   outside: Request-URI scheme (416), merged request (482) ->
+//   both: method (501/405), Require (420), session body type (415);
+//     PRACK matched to its reliable 1xx (200, else 481; RFC 3262 §3);
+//     Session-Expires below our Min-SE (422, RFC 4028 §9); an offer in a
+//     dialog crossing ours (491) or one we have not answered (500; RFC 3311
+//     §5.2); OPTIONS answered here (§11.2); the rest goes to the
+//     application, which calls respond().
 // Responses the application sends to an INVITE create the dialog (§12.1.1)
-// and a 2xx is retransmitted until its ACK (§13.3.1.4).
+// and a 2xx is retransmitted until its ACK (§13.3.1.4). With 100rel, each
+// 1xx but 100 is retransmitted until its PRACK, and a later reliable 1xx or
+// 2xx waits for that PRACK (RFC 3262 §3).
 // On the UAC side, each 2xx to an INVITE creates a dialog and is ACKed by the
-// core, again for each retransmission (§13.2.2.4).
+// core, again for each retransmission (§13.2.2.4); each reliable 1xx in
+// RSeq order is PRACKed once by the core (RFC 3262 §4).
+// A 2xx to an INVITE or UPDATE with Session-Expires, either way, (re)starts
+// the dialog's session timer: at half the interval the refresher's
+// application is asked for a refresh; the other side's core sends BYE when
+// no refresh came (RFC 4028 §10).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +44,7 @@
 #include "sip/ua/accepted_invite.hpp"
 #include "sip/ua/dialog.hpp"
 #include "sip/ua/ids.hpp"
+#include "sip/ua/session_timer.hpp"
 
 namespace cosip::sip {
 
@@ -52,14 +65,24 @@ struct UaConfig {
   std::vector<std::string> supported = {};
   // Body types accepted in INVITE (415 otherwise, with Accept).
   std::vector<std::string> session_types = {"application/sdp"};
-  // The Via of requests the core builds itself (ACK of a 2xx).
+  // RFC 3262: our 1xx but 100 to an INVITE that supports 100rel are sent
+  // reliably, and the reliable 1xx we get are PRACKed. Adds "100rel" to
+  // supported and PRACK to allow.
+  bool reliable_provisionals = false;
+  // RFC 3311: UPDATE is taken (added to allow).
+  bool update = false;
+  // RFC 4028: every INVITE session gets a session timer ("timer" added to supported).
+  SessionTimerConfig session_timer;
+  // The Via of requests the core builds itself (ACK of a 2xx, PRACK, BYE of
+  // an expired session).
   std::string via_transport = "UDP";
   std::string via_sent_by;  // host:port
   TimerConfig timers;
 };
 
 // A message to send: to the shell's `context`, or, when `uri` is set, to the
-// next hop that URI resolves to (ACKs of 2xx follow the dialog's route).
+// next hop that URI resolves to (the requests the core builds in a dialog,
+// ACK, PRACK and BYE, follow the dialog's route).
 struct Outgoing {
   std::uint64_t context = 0;
   std::string uri;
@@ -81,13 +104,19 @@ class UserAgentCore {
     std::function<void(Dialog&, const Message& ack)> on_ack;
     // An INVITE we had not answered finally was cancelled (487 already sent).
     std::function<void(TransactionId invite)> on_cancel;
-    // A dialog ended: BYE received, or the ACK of our 2xx never came.
+    // A dialog ended: "BYE" received, "no ACK" for our 2xx, "no PRACK" for
+    // our reliable 1xx (the INVITE got a 500), or "session expired" (the
+    // core sent BYE, RFC 4028 §10).
     std::function<void(const Dialog&, std::string_view why)> on_dialog_end;
     // UAC: a response for a request we sent (provisional or final); for a
     // 2xx to INVITE, `dialog` is the dialog it created.
     std::function<void(TransactionId, const Message& response, Dialog* dialog)> on_response;
     // UAC: a request we sent got no final response (Timer B/F) or could not be sent.
     std::function<void(TransactionId, TransactionEvent::Kind)> on_request_failed;
+    // RFC 4028 §10: half the session interval has passed and we refresh:
+    // the application sends a re-INVITE or UPDATE in `dialog`, with
+    // Session-Expires of `interval` seconds.
+    std::function<void(Dialog&, std::uint32_t interval)> on_session_refresh;
   };
 
   UserAgentCore(UaConfig config, Callbacks callbacks);
@@ -99,11 +128,15 @@ class UserAgentCore {
   void on_message(const Message& msg, const Source& source, TimePoint now);
 
   // Answers server transaction `id`. Headers: complete lines ending in CRLF.
-  // False when the transaction is unknown or already answered finally.
+  // False when the transaction is unknown or already answered finally. With
+  // 100rel, a 1xx or 2xx given while a reliable 1xx awaits its PRACK is
+  // queued and sent after that PRACK (RFC 3262 §3).
   bool respond(TransactionId id, TimePoint now, int code, std::string_view reason = {},
                std::string_view extra_headers = {}, std::string_view body = {}, std::string_view content_type = {});
 
-  // UAC: starts a client transaction for a request built by the caller.
+  // UAC: starts a client transaction for a request built by the caller. An
+  // INVITE or UPDATE with a body in a dialog is our pending offer until its
+  // final response (RFC 3311 §5.2).
   TransactionId send_request(std::string request, bool reliable, std::uint64_t context, TimePoint now);
 
   // Ends a confirmed dialog with a BYE; returns the BYE's transaction, 0 when
@@ -112,6 +145,8 @@ class UserAgentCore {
                          TimePoint now);
 
   Dialog* find_dialog(const DialogId& id);
+  // The dialog's running session timer (RFC 4028), or nullptr.
+  const SessionTimer* session_timer(const DialogId& id) const;
   std::size_t dialog_count() const { return dialogs_.size(); }
   std::size_t transaction_count() const { return transactions_.size(); }
 
@@ -130,9 +165,18 @@ class UserAgentCore {
   void on_request(const Message& msg, const Source& source, TimePoint now);
   void on_new_request(TransactionId id, const Message& msg, const Source& source, TimePoint now);
   void on_response(TransactionId id, const Message& msg, TimePoint now);
+  bool on_provisional(TransactionId id, Uac& uac, Dialog& dialog, const std::string& key, const Message& msg,
+                      TimePoint now);
   void on_stray_response(const Message& msg);
   void on_ack(const Message& msg);
   void handle_cancel(TransactionId id, const Message& msg, TimePoint now);
+  void handle_prack(TransactionId id, const Message& msg, TimePoint now);
+  bool send_response(TransactionId id, TimePoint now, int code, std::string_view reason,
+                     std::string_view extra_headers, std::string_view body, std::string_view content_type);
+  void send_queued(const std::string& key, TimePoint now);
+  void send_own(const Dialog& dialog, std::string request, TimePoint now);
+  std::string own_via();
+  void expire_session(const std::string& key, TimePoint now);
   void drain_events();
   bool reject(TransactionId id, int code, std::string_view extra_headers, TimePoint now);
   void erase_dialog(std::unordered_map<std::string, Dialog>::iterator d);
@@ -155,6 +199,30 @@ class UserAgentCore {
     std::string bytes;
   };
   std::unordered_map<std::string, UacAck> acks_;        // UAC: ACK of the latest 2xx, by dialog key
+  // A response the application gave while a reliable 1xx awaited its PRACK.
+  struct QueuedResponse {
+    int code;
+    std::string reason, extra_headers, body, content_type;
+  };
+  // UAS: the reliable 1xx of one INVITE (RFC 3262 §3).
+  struct Reliable {
+    TransactionId invite = 0;
+    std::uint32_t invite_cseq = 0;
+    std::uint64_t context = 0;  // where the INVITE came from
+    std::uint32_t next_rseq = 0;
+    std::uint32_t unacked_rseq = 0;
+    std::optional<AcceptedInvite> unacked;  // retransmitted until its PRACK
+    std::deque<QueuedResponse> queued;
+  };
+  std::unordered_map<std::string, Reliable> reliable_;  // by dialog key
+  // RFC 3311 §5.2: an offer awaiting its answer, ours or the peer's.
+  struct Offer {
+    bool ours;
+    TransactionId transaction;  // the request (or INVITE) that carried it
+  };
+  std::unordered_map<std::string, Offer> offers_;                // by dialog key
+  std::unordered_map<std::string, SessionTimer> session_timers_; // by dialog key
+  std::unordered_map<TransactionId, std::string> own_;  // the core's PRACKs and BYEs, to their next hop
   std::deque<Outgoing> outgoing_;                        // views into acks_
   Outgoing last_;
 };

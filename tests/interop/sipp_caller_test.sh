@@ -3,9 +3,12 @@
 # callee, both started here on loopback. Each case runs the scenario for a
 # few calls and requires both sides to succeed on every call:
 #   basic call over UDP and TCP, 486 and 603 rejections, CANCEL before the
-#   answer (487 ACKed), a re-INVITE, a BYE from the callee, and 401 and 407
+#   answer (487 ACKed), a re-INVITE, a BYE from the callee, 401 and 407
 #   digest challenges (SIPp checks the 401's credentials, a wrong password
-#   must fail; the 407 retry must carry Proxy-Authorization).
+#   must fail; the 407 retry must carry Proxy-Authorization), a reliable 180
+#   (RFC 3262: SIPp checks Supported: 100rel and the PRACK's RAck) over UDP
+#   and TCP, and a session timer (RFC 4028): 422 with Min-SE, then the
+#   INVITE again with the larger interval.
 # Usage: sipp_caller_test.sh COSIP_BINARY SCENARIO_DIR
 set -u
 cosip=$1
@@ -73,6 +76,9 @@ run_case digest-401 3 "-sf $(scenario uas_auth USER=alice PASSWORD=secret)" --us
 EXPECT_FAIL=1 run_case digest-401-wrong-password 1 "-sf $(scenario uas_auth USER=alice PASSWORD=secret)" \
   --user alice --password wrong
 run_case digest-407 3 "-sf $(scenario uas_proxy_auth USER=alice)" --user alice --password secret
+run_case reliable-180-udp 3 "-sf $scenarios/uas_100rel.xml" --100rel
+run_case reliable-180-tcp 3 "-sf $scenarios/uas_100rel.xml -t t1" --100rel --transport tcp
+run_case session-timer-422 3 "-sf $scenarios/uas_session_timer.xml" --session-expires 90
 
 echo "interop cases: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,8 +4,10 @@
 # responder and requires every call to succeed:
 #   basic call over UDP and TCP, the same through 20 % packet loss (-lost 20),
 #   486 and 603 rejections (ACKed), CANCEL before the answer (200 + 487),
-#   a re-INVITE, a BYE from the callee, and malformed requests answered with
-#   400 while the responder keeps serving.
+#   a re-INVITE, a BYE from the callee, a reliable 180 (RFC 3262: PRACK with
+#   the RSeq it names, 200 to the PRACK, then 200 to the INVITE) over UDP and
+#   TCP, the same responder answering a caller without 100rel, and malformed
+#   requests answered with 400 while the responder keeps serving.
 # Usage: sipp_responder_test.sh COSIP_BINARY SCENARIO_DIR
 set -u
 cosip=$1
@@ -86,6 +88,9 @@ run_case reject-603 10 --code 603 -- -sf "$(scenario uac_reject 603)"
 run_case cancel-before-answer 10 --ring-ms 5000 -- -sf "$scenarios/uac_cancel.xml"
 run_case reinvite 10 -- -sf "$scenarios/uac_reinvite.xml"
 run_case bye-from-callee 10 --hangup-ms 50 -- -sf "$scenarios/uac_remote_bye.xml"
+run_case reliable-180-udp 10 --100rel -- -sf "$scenarios/uac_100rel.xml"
+run_case reliable-180-tcp 10 --100rel -- -sf "$scenarios/uac_100rel.xml" -t t1
+run_case 100rel-responder-plain-caller 10 --100rel -- -sn uac
 
 # Malformed requests: each invalid RFC 4475 request with a usable Via gets a
 # 400 (505 for an unknown version); afterwards OPTIONS still gets 200.

@@ -8,94 +8,13 @@
 
 #include "sip/syntax/writer.hpp"
 #include "sip/ua/user_agent_core.hpp"
+#include "ua_test_network.hpp"
 
 using namespace cosip::sip;
+using namespace cosip::sip::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-const std::string sdp = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
-                        "m=audio 4000 RTP/AVP 0\r\n";
-
-UaConfig config(std::string contact, std::string sent_by) {
-  UaConfig c;
-  c.contact = std::move(contact);
-  c.via_sent_by = std::move(sent_by);
-  return c;
-}
-
-// Carries every message one core sends to the other, parsed as the shell
-// would, from a fixed address per side.
-struct Network {
-  UserAgentCore* a = nullptr;
-  UserAgentCore* b = nullptr;
-  TimePoint now{};
-  std::vector<std::string> a_sent, b_sent;
-  bool drop_from_a = false;  // lose everything a sends
-
-  void flush() {
-    for (bool progress = true; progress;) {
-      progress = false;
-      while (auto o = a->poll_transmit()) {
-        progress = true;
-        a_sent.emplace_back(o->bytes);
-        if (!drop_from_a) deliver(*b, a_sent.back(), Source{"192.0.2.1", 5060, false, 1});
-      }
-      while (auto o = b->poll_transmit()) {
-        progress = true;
-        b_sent.emplace_back(o->bytes);
-        deliver(*a, b_sent.back(), Source{"192.0.2.2", 5062, false, 2});
-      }
-    }
-  }
-  void deliver(UserAgentCore& to, const std::string& bytes, const Source& from) {
-    Message m;
-    REQUIRE_FALSE(parse_message(bytes, m));
-    to.on_message(m, from, now);
-  }
-  void run_until(TimePoint until) {
-    flush();
-    for (;;) {
-      auto na = a->next_timeout(), nb = b->next_timeout();
-      std::optional<TimePoint> next = earliest({na, nb});
-      if (!next || *next > until) break;
-      now = *next;
-      a->on_timeout(now);
-      b->on_timeout(now);
-      flush();
-    }
-    now = until;
-  }
-};
-
-std::string invite(IdGenerator& ids, std::string_view extra = {}, std::string_view body = sdp,
-                   std::string_view type = "application/sdp") {
-  MessageWriter w;
-  w.request_line("INVITE", "sip:bob@192.0.2.2:5062");
-  w.header("Via", "SIP/2.0/UDP 192.0.2.1:5060;rport;branch=" + ids.branch());
-  w.header("Max-Forwards", "70");
-  w.header("From", "<sip:alice@example.com>;tag=" + ids.tag());
-  w.header("To", "<sip:bob@example.com>");
-  w.header("Call-ID", ids.call_id("192.0.2.1"));
-  w.header("CSeq", "1 INVITE");
-  w.header("Contact", "<sip:alice@192.0.2.1:5060>");
-  w.header_lines(extra);
-  return w.finish(body, body.empty() ? std::string_view{} : type);
-}
-
-std::string request(IdGenerator& ids, std::string_view method, std::string_view uri = "sip:bob@192.0.2.2:5062",
-                    std::string_view extra = {}) {
-  MessageWriter w;
-  w.request_line(method, uri);
-  w.header("Via", "SIP/2.0/UDP 192.0.2.1:5060;branch=" + ids.branch());
-  w.header("Max-Forwards", "70");
-  w.header("From", "<sip:alice@example.com>;tag=" + ids.tag());
-  w.header("To", "<sip:bob@example.com>");
-  w.header("Call-ID", ids.call_id("192.0.2.1"));
-  w.header("CSeq", "1 " + std::string(method));
-  w.header_lines(extra);
-  return w.finish();
-}
 
 struct Pair {
   std::vector<int> codes;  // final and provisional codes the UAC saw
@@ -117,7 +36,8 @@ struct Pair {
                            codes.push_back(r.status_code);
                            if (d != nullptr && r.status_code >= 200) uac_dialogs.push_back(d);
                          },
-                     .on_request_failed = {}}};
+                     .on_request_failed = {},
+                     .on_session_refresh = {}}};
   UserAgentCore uas{config("sip:bob@192.0.2.2:5062", "192.0.2.2:5062"),
                     {.on_request =
                          [this](const UserAgentCore::IncomingRequest& r) {
@@ -135,17 +55,12 @@ struct Pair {
                      .on_cancel = [this](TransactionId) { ++cancels; },
                      .on_dialog_end = [this](const Dialog&, std::string_view why) { ended.emplace_back(why); },
                      .on_response = {},
-                     .on_request_failed = {}}};
+                     .on_request_failed = {},
+                     .on_session_refresh = {}}};
   Network net{&uac, &uas, {}, {}, {}, false};
 
   int last_code() const { return codes.empty() ? 0 : codes.back(); }
 };
-
-Message parse(const std::string& bytes) {
-  Message m;
-  REQUIRE_FALSE(parse_message(bytes, m));
-  return m;
-}
 
 }  // namespace
 
@@ -360,7 +275,8 @@ TEST_CASE("a NOTIFY with a To tag but no INVITE dialog goes to the application (
                      .on_cancel = {},
                      .on_dialog_end = {},
                      .on_response = {},
-                     .on_request_failed = {}}};
+                     .on_request_failed = {},
+                     .on_session_refresh = {}}};
   p.net.b = &uas;
   std::string notify = request(p.uac.ids(), "NOTIFY", "sip:bob@192.0.2.2:5062", "Event: presence\r\nSubscription-State: active\r\n");
   notify.replace(notify.find("To: <sip:bob@example.com>"), 25, "To: <sip:bob@example.com>;tag=sub1");
