@@ -157,6 +157,18 @@ class Caller {
     }
     if (id == reinvite_id_ && code >= 200) {
       std::cout << "re-INVITE: " << code << " " << m.reason_phrase << std::endl;
+      Dialog* d = ua_.core().find_dialog(dialog_);
+      if (code == 491 && !reinvite_retried_ && d != nullptr) {
+        // §14.1: glare; try once more after the back-off.
+        reinvite_retried_ = true;
+        const auto wait = glare_retry_delay(*d, ua_.core().ids());
+        std::cout << "glare: re-INVITE again in " << std::chrono::duration_cast<std::chrono::milliseconds>(wait).count()
+                  << " ms" << std::endl;
+        after(static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count()), [this] {
+          if (Dialog* again = ua_.core().find_dialog(dialog_)) send_reinvite(*again);
+        });
+        return;
+      }
       if (code >= 300) finish(1, "re-INVITE failed");
       else plan_hangup();
       return;
@@ -239,6 +251,7 @@ class Caller {
   TransactionId bye_id_ = 0;
   DialogId dialog_;
   bool cancel_planned_ = false;
+  bool reinvite_retried_ = false;
   bool done_ = false;
   int status_ = 1;
 };

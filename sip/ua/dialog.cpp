@@ -69,13 +69,22 @@ Dialog Dialog::as_uac(const Message& request, const Message& response) {
   d.route_set_ = record_routes(response);
   std::reverse(d.route_set_.begin(), d.route_set_.end());  // §12.1.2: reverse order
   d.secure_ = request.request_uri.scheme == Uri::Scheme::sips;
+  d.call_id_owner_ = true;
   return d;
 }
 
 Dialog Dialog::as_subscriber(const Message& notify, std::uint32_t subscribe_seq) {
   Dialog d = as_uas(notify, notify.to.tag(), true);
   d.local_seq_ = subscribe_seq;
+  d.call_id_owner_ = true;  // our SUBSCRIBE chose the Call-ID
   return d;
+}
+
+Duration glare_retry_delay(const Dialog& dialog, IdGenerator& ids) {
+  // §14.1: in units of 10 ms, 2.1 to 4 s for the owner of the Call-ID, up
+  // to 2 s for the other side, so the two retries do not cross again.
+  const std::uint32_t tens = dialog.owns_call_id() ? ids.number(210, 400) : ids.number(0, 200);
+  return std::chrono::milliseconds(10 * tens);
 }
 
 DialogCheck Dialog::on_request(const Message& request) {

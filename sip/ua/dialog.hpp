@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "sip/syntax/message.hpp"
+#include "sip/transaction/timers.hpp"
+#include "sip/ua/ids.hpp"
 
 namespace cosip::sip {
 
@@ -51,6 +53,8 @@ class Dialog {
   void terminate() { state_ = State::terminated; }
   const std::string& remote_target() const { return remote_target_; }
   const std::vector<std::string>& route_set() const { return route_set_; }
+  // We sent the request that made the dialog, so its Call-ID is ours (§14.1).
+  bool owns_call_id() const { return call_id_owner_; }
   std::uint32_t local_seq() const { return local_seq_; }
 
   // §12.2.2: an incoming in-dialog request; updates the remote sequence
@@ -88,7 +92,11 @@ class Dialog {
   std::string remote_target_;
   std::vector<std::string> route_set_;  // each a name-addr, in the order to use
   bool secure_ = false;
+  bool call_id_owner_ = false;
 };
+
+// §14.1: how long a UAC whose re-INVITE got 491 waits before trying it again.
+Duration glare_retry_delay(const Dialog& dialog, IdGenerator& ids);
 
 // The URI text of a Contact's first entry, "" when absent or "*".
 std::string contact_uri(const Message& msg);

@@ -324,3 +324,50 @@ TEST_CASE("an in-dialog request with a lower CSeq gets 500 (§12.2.2)") {
   CHECK(p.last_code() == 500);
   (void)ok;
 }
+
+TEST_CASE("glare: crossing re-INVITEs both get 491; the retry waits as §14.1 says for each side") {
+  Pair p;
+  p.uac.send_request(invite(p.uac.ids()), false, 2, p.net.now);
+  p.net.flush();
+  REQUIRE(p.uac_dialogs.size() == 1);
+  Dialog& a = *p.uac_dialogs.front();
+  Dialog* b = p.uas.find_dialog(DialogId{a.id().call_id, a.id().remote_tag, a.id().local_tag});
+  REQUIRE(b != nullptr);
+  auto reinvite = [](Dialog& d, std::string via) {
+    Dialog::Request r;
+    r.method = "INVITE";
+    r.via = std::move(via);
+    r.contact = "<sip:x@192.0.2.9>";
+    r.body = sdp;
+    r.content_type = "application/sdp";
+    return d.make_request(r);
+  };
+  p.codes.clear();
+  const std::size_t a_mark = p.net.a_sent.size(), b_mark = p.net.b_sent.size();
+  p.uac.send_request(reinvite(a, "SIP/2.0/UDP 192.0.2.1:5060;branch=" + p.uac.ids().branch()), false, 2, p.net.now);
+  p.uas.send_request(reinvite(*b, "SIP/2.0/UDP 192.0.2.2:5062;branch=" + p.uas.ids().branch()), false, 1, p.net.now);
+  p.net.flush();
+  auto sent_491 = [](const std::vector<std::string>& sent, std::size_t from) {
+    return std::count_if(sent.begin() + static_cast<std::ptrdiff_t>(from), sent.end(),
+                         [](const std::string& s) { return s.starts_with("SIP/2.0 491 "); });
+  };
+  CHECK(sent_491(p.net.a_sent, a_mark) == 1);
+  CHECK(sent_491(p.net.b_sent, b_mark) == 1);
+  CHECK(p.codes == std::vector<int>{491});
+  CHECK(p.uas_methods == std::vector<std::string>{"INVITE"});  // only the first INVITE reached the application
+
+  // The caller owns the Call-ID: 2.1 to 4 s; the callee: 0 to 2 s; 10 ms steps.
+  CHECK(a.owns_call_id());
+  CHECK_FALSE(b->owns_call_id());
+  IdGenerator ids(3);
+  for (int i = 0; i < 200; ++i) {
+    const auto owner = std::chrono::duration_cast<std::chrono::milliseconds>(glare_retry_delay(a, ids)).count();
+    const auto other = std::chrono::duration_cast<std::chrono::milliseconds>(glare_retry_delay(*b, ids)).count();
+    CHECK(owner >= 2100);
+    CHECK(owner <= 4000);
+    CHECK(other >= 0);
+    CHECK(other <= 2000);
+    CHECK(owner % 10 == 0);
+    CHECK(other % 10 == 0);
+  }
+}
