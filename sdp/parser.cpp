@@ -45,7 +45,10 @@ int media_rank(char type) {
 }
 
 bool is_known_type(char type) { return type == 'm' || session_rank(type) >= 0; }
-bool appears_once(char type) { return type != 'e' && type != 'p' && type != 'b' && type != 't' && type != 'r' && type != 'a'; }
+// Lines that may repeat: e p b t r a at session level; c b a in a media
+// section (several c= for layered multicast, §5.7).
+bool repeats_in_session(char type) { return type == 'e' || type == 'p' || type == 'b' || type == 't' || type == 'r' || type == 'a'; }
+bool repeats_in_media(char type) { return type == 'c' || type == 'b' || type == 'a'; }
 
 // typed-time = 1*DIGIT [fixed-len-time-unit] (§9)
 bool is_typed_time(std::string_view s, bool allow_sign) {
@@ -139,17 +142,17 @@ class Parser {
     return in_media_ ? media_level(start, type, value) : session_level(start, type, value);
   }
 
-  bool check_order(std::size_t start, int rank, char type, std::array<std::uint8_t, 26>& counts) {
+  bool check_order(std::size_t start, int rank, char type, std::array<std::uint8_t, 26>& counts, bool repeatable) {
     if (rank < rank_) return fail(ParseErrc::out_of_order, start, "");
     rank_ = rank;
     std::uint8_t& n = counts[static_cast<std::size_t>(type - 'a')];
-    if (n != 0 && appears_once(type)) return fail(ParseErrc::duplicate_line, start, "");
+    if (n != 0 && !repeatable) return fail(ParseErrc::duplicate_line, start, "");
     if (n < 255) ++n;
     return true;
   }
 
   bool session_level(std::size_t start, char type, std::string_view value) {
-    if (!check_order(start, session_rank(type), type, session_counts_)) return false;
+    if (!check_order(start, session_rank(type), type, session_counts_, repeats_in_session(type))) return false;
     switch (type) {
       case 'v':
         if (value != "0") return fail_at(ParseErrc::bad_version, value, "only version 0 exists");
@@ -182,7 +185,7 @@ class Parser {
   }
 
   bool media_level(std::size_t start, char type, std::string_view value) {
-    if (!check_order(start, media_rank(type), type, media_counts_)) return false;
+    if (!check_order(start, media_rank(type), type, media_counts_, repeats_in_media(type))) return false;
     MediaDescription& md = out_.media.back();
     switch (type) {
       case 'i': return text_field(value, md.title);
