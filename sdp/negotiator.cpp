@@ -271,7 +271,11 @@ bool msrp_answer(const MsrpCapabilities& m, StreamSlot& s, const MediaDescriptio
   md.attributes.emplace_back("path", msrp_path(m, s.msrp_session_id));
   if (!setup.empty()) md.attributes.emplace_back("setup", setup);
   add_direction(md, dir);
-  if (s.file) add_file_attributes(md, *s.file);
+  // RFC 5547 §8.3: the file attributes of the offer, echoed byte for byte
+  // (a re-encoding, e.g. "size:02894" as "size:2894", would not match).
+  if (s.kind == StreamKind::file_transfer)
+    for (std::string_view name : {"file-selector", "file-transfer-id", "file-disposition", "file-date"})
+      if (const Attribute* a = o.find(name)) md.attributes.push_back(*a);
   return true;
 }
 
