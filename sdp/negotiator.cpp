@@ -158,7 +158,9 @@ bool audio_answer(const AudioCapabilities& audio, StreamSlot& s, const SessionDe
         Fmtp f;
         if (!decode_fmtp(v, f) && f.format == fmt) events_fmtp = f.parameters;
       }
-      if (audio.telephone_event && r->clock_rate == 8000) events.emplace_back(r->payload_type, events_fmtp);
+      // RFC 4733 §7.1.1: one channel; we send events at 8000 Hz.
+      if (audio.telephone_event && r->clock_rate == 8000 && r->channels == 1)
+        events.emplace_back(r->payload_type, events_fmtp);
       continue;
     }
     for (std::size_t i = 0; i < audio.codecs.size(); ++i) {
