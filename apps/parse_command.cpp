@@ -6,6 +6,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "sdp/session_description.hpp"
 #include "sip/syntax/message.hpp"
 #include "sip/syntax/serializer.hpp"
 
@@ -39,6 +40,22 @@ int parse_sip(const std::string& path) {
     return 1;
   }
   const std::string canonical = sip::serialize(msg);
+  std::fwrite(canonical.data(), 1, canonical.size(), stdout);
+  return 0;
+}
+
+int parse_sdp(const std::string& path) {
+  std::string data;
+  if (!read_input(path, data)) {
+    std::cerr << "error: cannot read " << path << '\n';
+    return 2;
+  }
+  sdp::SessionDescription sd;
+  if (const sdp::ParseError e = sdp::parse(data, sd)) {
+    std::cerr << "error: " << e.message() << '\n';
+    return 1;
+  }
+  const std::string canonical = sdp::serialize(sd);
   std::fwrite(canonical.data(), 1, canonical.size(), stdout);
   return 0;
 }

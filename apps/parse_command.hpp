@@ -9,5 +9,7 @@ namespace cosip::apps {
 // printed on stdout), 1 when a receiver must reject or drop it ("error: <reason>
 // at byte N" on stderr), 2 when the input cannot be read.
 int parse_sip(const std::string& path);
+// The same contract for one SDP body (RFC 8866), parsed strictly.
+int parse_sdp(const std::string& path);
 
 }  // namespace cosip::apps
