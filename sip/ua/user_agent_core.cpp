@@ -523,13 +523,17 @@ void UserAgentCore::on_response(TransactionId id, const Message& msg, TimePoint 
       // The ACK of the dialog's latest INVITE (initial or re-INVITE), kept
       // for the 2xx retransmissions.
       UacAck& ack_state = acks_[key];
-      if (ack_state.bytes.empty() || ack_state.cseq != req.cseq.number) {
-        Dialog::Request ack;
-        ack.method = "ACK";
-        ack.via = own_via();
-        ack.ack_seq = req.cseq.number;
-        ack_state = UacAck{req.cseq.number, d->second.make_request(ack)};
+      if (!ack_state.bytes.empty() && ack_state.cseq == req.cseq.number) {
+        // RFC 6026 §8.10: a retransmitted 2xx gets the same ACK again; the
+        // application heard of this 2xx already.
+        outgoing_.push_back(Outgoing{0, d->second.next_hop(), ack_state.bytes, 0});
+        return;
       }
+      Dialog::Request ack;
+      ack.method = "ACK";
+      ack.via = own_via();
+      ack.ack_seq = req.cseq.number;
+      ack_state = UacAck{req.cseq.number, d->second.make_request(ack)};
       outgoing_.push_back(Outgoing{0, d->second.next_hop(), ack_state.bytes, 0});
     }
     dialog = &d->second;

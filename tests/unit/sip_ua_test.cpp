@@ -371,3 +371,27 @@ TEST_CASE("glare: crossing re-INVITEs both get 491; the retry waits as §14.1 sa
     CHECK(other % 10 == 0);
   }
 }
+
+TEST_CASE("100 calls through 20 % loss each way complete by retransmission (§17, §13.3.1.4, RFC 6026)") {
+  Pair p;
+  p.net.loss = 0.2;
+  for (int i = 0; i < 100; ++i) p.uac.send_request(invite(p.uac.ids()), false, 2, p.net.now);
+  p.net.run_until(p.net.now + 40s);
+  // Every call answered and ACKed; each 2xx reached the application once,
+  // however often it was retransmitted.
+  CHECK(p.uac_dialogs.size() == 100);
+  CHECK(p.uac.dialog_count() == 100);
+  CHECK(p.uas.dialog_count() == 100);
+  CHECK(p.acks == 100);
+  CHECK(p.ended.empty());
+  std::vector<DialogId> ids;
+  for (const Dialog* d : p.uac_dialogs) ids.push_back(d->id());
+  for (const DialogId& id : ids) p.uac.send_bye(id, "SIP/2.0/UDP 192.0.2.1:5060", false, 2, p.net.now);
+  p.net.run_until(p.net.now + 40s);
+  CHECK(p.ended.size() == 100);
+  CHECK(p.uas.dialog_count() == 0);
+  // The loss was real: retransmissions happened.
+  const auto invites = std::count_if(p.net.a_sent.begin(), p.net.a_sent.end(),
+                                     [](const std::string& s) { return s.starts_with("INVITE "); });
+  CHECK(invites > 110);
+}

@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,10 @@ struct Network {
   TimePoint now{};
   std::vector<std::string> a_sent, b_sent;
   bool drop_from_a = false;  // lose everything a sends
+  double loss = 0;           // lose each message, either way, with this probability
+  std::mt19937 loss_rng{20}; // seeded: a lossy run is the same every time
+
+  bool lost() { return loss > 0 && std::uniform_real_distribution<double>(0, 1)(loss_rng) < loss; }
 
   void flush() {
     for (bool progress = true; progress;) {
@@ -44,12 +49,12 @@ struct Network {
       while (auto o = a->poll_transmit()) {
         progress = true;
         a_sent.emplace_back(o->bytes);
-        if (!drop_from_a) deliver(*b, a_sent.back(), Source{"192.0.2.1", 5060, false, 1});
+        if (!drop_from_a && !lost()) deliver(*b, a_sent.back(), Source{"192.0.2.1", 5060, false, 1});
       }
       while (auto o = b->poll_transmit()) {
         progress = true;
         b_sent.emplace_back(o->bytes);
-        deliver(*a, b_sent.back(), Source{"192.0.2.2", 5062, false, 2});
+        if (!lost()) deliver(*a, b_sent.back(), Source{"192.0.2.2", 5062, false, 2});
       }
     }
   }
