@@ -91,7 +91,10 @@ void UserAgentCore::on_request(const Message& msg, const Source& source, TimePoi
       // §13.3.1.4: an INVITE retransmitted after our 2xx gets the 2xx again.
       if (msg.method == "INVITE" && !msg.to.tag().empty()) {
         const auto a = accepted_.find(dialog_key(msg.call_id, msg.to.tag(), msg.from.tag()));
-        if (a != accepted_.end()) a->second.invite.on_invite_retransmission();
+        if (a != accepted_.end()) {
+          a->second.invite.on_invite_retransmission();
+          accepted_due_.push_back(a->first);
+        }
       }
       break;
     default: break;
@@ -252,8 +255,9 @@ bool UserAgentCore::respond(TransactionId id, TimePoint now, int code, std::stri
       else if (code >= 200) d->second.confirm();
       if (code >= 200) {
         accepted_.erase(key);
-        accepted_.emplace(key, Accepted{AcceptedInvite(bytes, p.source.reliable, config_.timers, now),
-                                        p.source.context});
+        const auto a = accepted_.emplace(key, Accepted{AcceptedInvite(bytes, p.source.reliable, config_.timers, now),
+                                                       p.source.context}).first;
+        schedule_accepted(key, a->second.invite.next_timeout());
       }
     } else if (const auto d = dialogs_.find(key); d != dialogs_.end() && d->second.state() == Dialog::State::early) {
       erase_dialog(d);  // §12.3: a non-2xx final response ends an early dialog
@@ -370,22 +374,41 @@ void UserAgentCore::on_transport_error(TransactionId transaction) {
   drain_events();
 }
 
+void UserAgentCore::schedule_accepted(std::string key, std::optional<TimePoint> at) {
+  if (!at) return;
+  accepted_deadlines_.push_back({*at, std::move(key)});
+  std::push_heap(accepted_deadlines_.begin(), accepted_deadlines_.end(), std::greater<>());
+}
+
+std::optional<TimePoint> UserAgentCore::next_accepted_timeout() {
+  // Entries whose 2xx was acknowledged or rescheduled are dropped lazily.
+  while (!accepted_deadlines_.empty()) {
+    const AcceptedDeadline& top = accepted_deadlines_.front();
+    const auto a = accepted_.find(top.key);
+    if (a != accepted_.end() && a->second.invite.next_timeout() == top.at) return top.at;
+    std::pop_heap(accepted_deadlines_.begin(), accepted_deadlines_.end(), std::greater<>());
+    accepted_deadlines_.pop_back();
+  }
+  return std::nullopt;
+}
+
 std::optional<TimePoint> UserAgentCore::next_timeout() {
-  std::optional<TimePoint> next = transactions_.next_timeout();
-  for (const auto& [key, a] : accepted_) next = earliest({next, a.invite.next_timeout()});
-  return next;
+  return earliest({transactions_.next_timeout(), next_accepted_timeout()});
 }
 
 void UserAgentCore::on_timeout(TimePoint now) {
   transactions_.on_timeout(now);
   drain_events();
-  for (auto it = accepted_.begin(); it != accepted_.end();) {
+  for (std::optional<TimePoint> next; (next = next_accepted_timeout()) && *next <= now;) {
+    std::pop_heap(accepted_deadlines_.begin(), accepted_deadlines_.end(), std::greater<>());
+    std::string key = std::move(accepted_deadlines_.back().key);
+    accepted_deadlines_.pop_back();
+    const auto it = accepted_.find(key);
     AcceptedInvite& a = it->second.invite;
     a.on_timeout(now);
     if (a.state() == AcceptedInvite::State::abandoned) {
       // §13.3.1.4: no ACK for 64*T1: the session ends.
-      const std::string key = it->first;
-      it = accepted_.erase(it);
+      accepted_.erase(it);
       if (const auto d = dialogs_.find(key); d != dialogs_.end()) {
         const Dialog ended = d->second;
         erase_dialog(d);
@@ -393,7 +416,8 @@ void UserAgentCore::on_timeout(TimePoint now) {
       }
       continue;
     }
-    ++it;
+    accepted_due_.push_back(key);  // Timer: the 2xx goes again
+    schedule_accepted(std::move(key), a.next_timeout());
   }
 }
 
@@ -406,8 +430,12 @@ std::optional<Outgoing> UserAgentCore::poll_transmit() {
     return last_;
   }
   if (const auto t = transactions_.poll_transmit()) return Outgoing{t->context, {}, t->bytes, t->id};
-  for (auto& [key, a] : accepted_)
-    if (const auto bytes = a.invite.poll_transmit()) return Outgoing{a.context, {}, *bytes, 0};
+  while (!accepted_due_.empty()) {
+    const auto a = accepted_.find(accepted_due_.front());
+    accepted_due_.pop_front();
+    if (a == accepted_.end()) continue;  // acknowledged meanwhile
+    if (const auto bytes = a->second.invite.poll_transmit()) return Outgoing{a->second.context, {}, *bytes, 0};
+  }
   return std::nullopt;
 }
 
