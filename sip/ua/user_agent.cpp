@@ -13,6 +13,8 @@ namespace cosip::sip {
 namespace {
 
 constexpr auto context_lifetime = std::chrono::minutes(5);  // > any transaction's life (64*T1 + T4)
+// Timers of RFC 3261 run from T1 = 500 ms up: a millisecond late is nothing.
+using timer_resolution = std::chrono::milliseconds;
 
 std::string host_text(const boost::asio::ip::address& a) {
   return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
@@ -364,15 +366,17 @@ void UserAgent::flush() {
 void UserAgent::arm_timer() {
   std::optional<TimePoint> next = core_->next_timeout();
   for (const ClientUsage* u : usages_) next = earliest({next, u->next_timeout()});
-  if (next == armed_for_) return;
-  armed_for_ = next;
-  if (!next) {
-    timer_.cancel();
-    return;
-  }
-  timer_.expires_at(*next);
+  if (!next) return;  // a wait still armed wakes for nothing, once
+  // Rounded up to the timer's resolution: under load one wake serves the
+  // many deadlines of a millisecond. A wait armed for no later is kept: an
+  // early wake costs a look at the core, moving the wait a cancelled
+  // operation each time.
+  const TimePoint at = std::chrono::ceil<timer_resolution>(*next);
+  if (armed_for_ && *armed_for_ <= at) return;
+  armed_for_ = at;
+  timer_.expires_at(at);
   timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
+    if (ec) return;  // moved earlier, or stopped
     armed_for_.reset();
     const TimePoint t = now();
     core_->on_timeout(t);
