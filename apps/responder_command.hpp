@@ -12,6 +12,7 @@ struct ResponderOptions {
   int ring_ms = 0;                  // 180 Ringing first, final response this much later
   int hangup_ms = -1;               // send BYE this long after the ACK (-1: never)
   bool verbose = false;
+  int udp_buffer = 0;               // UDP socket buffer bytes (0: the system's default)
   std::string tls_certificate;
   std::string tls_key;
   std::string tls_ca;

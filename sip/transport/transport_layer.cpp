@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <limits>
 #include <unordered_map>
 
 #include <openssl/ssl.h>
@@ -198,6 +199,11 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
       if (address.is_v6()) l->socket.set_option(asio::ip::v6_only(true));
       l->socket.bind(ep);
       l->socket.non_blocking(true);
+      if (config_.udp_buffer_size > 0) {
+        const int size = static_cast<int>(std::min<std::size_t>(config_.udp_buffer_size, std::numeric_limits<int>::max()));
+        l->socket.set_option(asio::socket_base::receive_buffer_size(size));
+        l->socket.set_option(asio::socket_base::send_buffer_size(size));
+      }
       l->local = to_address(l->socket.local_endpoint());
       // One byte over the limit tells a datagram too large from one that fits.
       l->buffer.resize(config_.limits.max_message_size + 1);

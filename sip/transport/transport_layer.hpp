@@ -68,7 +68,11 @@ struct TransportConfig {
   std::chrono::milliseconds outbound_idle_timeout{0};       // connections we opened
   std::chrono::milliseconds connect_timeout{10'000};        // TCP connect + TLS handshake
   std::size_t max_connections = 1024;                       // inbound and outbound together
-  std::size_t max_queued_bytes = 1 << 20;                   // unsent bytes per connection
+  std::size_t max_queued_bytes = 1 << 20;                   // unsent bytes per connection or UDP listener
+  // SO_RCVBUF and SO_SNDBUF of UDP sockets: room for the datagrams that
+  // arrive while the executor is busy (0: the system's default; Linux caps
+  // it at net.core.rmem_max and wmem_max).
+  std::size_t udp_buffer_size = 0;
   TlsConfig tls;
 };
 
