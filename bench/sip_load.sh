@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SIP load: SIPp's UAC (always -buff_size 8388608) places calls at rising
 # rates against `cosip responder` and, in the same run, against SIPp's own
-# UAS; each server gets one core (taskset), SIPp's UAC the other. Reports the
+# UAS; each server gets one core (taskset), SIPp's UAC the other, and both
+# servers the same UDP socket buffers (SIPp -buff_size, cosip --udp-buffer;
+# the kernel caps both at net.core.rmem_max). Reports the
 # highest rate each held with zero failed calls and the ratio, the
 # responder's memory across a 60 s run at a steady rate, and its memory per
 # established dialog (calls held open after their INVITE transactions ended).
@@ -20,17 +22,19 @@ work=$(mktemp -d)
 server_pid=
 trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
-rates=(1000 2000 4000 6000 8000 10000 12000 14000 16000 18000 20000)
+rates=(1000 2000 4000 6000 8000 10000 12000 14000 16000 18000 20000 22000 24000 26000 28000 30000 32000 34000 36000
+       38000 40000)
+buffer=8388608
 seconds=5
 [ "$quick" = "--quick" ] && { rates=(500 1000); seconds=2; }
 port=25060
 
 start_server() { # KIND
   if [ "$1" = cosip ]; then
-    taskset -c 1 "$cosip" responder --listen "udp:127.0.0.1:$port" >"$work/server.log" 2>&1 &
+    taskset -c 1 "$cosip" responder --listen "udp:127.0.0.1:$port" --udp-buffer "$buffer" >"$work/server.log" 2>&1 &
     server_pid=$!
   else
-    taskset -c 1 sipp -sn uas -i 127.0.0.1 -p "$port" -buff_size 8388608 -nostdin -bg >"$work/server.log" 2>&1 || true
+    taskset -c 1 sipp -sn uas -i 127.0.0.1 -p "$port" -buff_size "$buffer" -nostdin -bg >"$work/server.log" 2>&1 || true
     sleep 0.5
     server_pid=$(pgrep -n -f "sipp -sn uas -i 127.0.0.1 -p $port")
   fi
@@ -43,7 +47,7 @@ load() {
   local rate=$1 count=$(( $1 * seconds ))
   rm -f "$work/uac.csv"
   taskset -c 0 timeout $((seconds + 60)) sipp -sn uac "127.0.0.1:$port" -i 127.0.0.1 -p $((port + 1)) \
-    -r "$rate" -m "$count" -buff_size 8388608 -nostdin -trace_stat -stf "$work/uac.csv" -fd 1 \
+    -r "$rate" -m "$count" -buff_size "$buffer" -nostdin -trace_stat -stf "$work/uac.csv" -fd 1 \
     >/dev/null 2>&1 || true
   python3 - "$work/uac.csv" "$count" <<'PY'
 import csv, sys
@@ -77,7 +81,7 @@ steady=$(( best[cosip] / 2 )); [ "$steady" -lt 100 ] && steady=100
 duration=60; [ "$quick" = "--quick" ] && duration=10
 start_server cosip
 taskset -c 0 timeout $((duration + 60)) sipp -sn uac "127.0.0.1:$port" -i 127.0.0.1 -p $((port + 1)) \
-  -r "$steady" -m $((steady * duration)) -buff_size 8388608 -nostdin >/dev/null 2>&1 &
+  -r "$steady" -m $((steady * duration)) -buff_size "$buffer" -nostdin >/dev/null 2>&1 &
 uac=$!
 samples=()
 for _ in $(seq $((duration / 5))); do
@@ -95,7 +99,7 @@ held=5000; [ "$quick" = "--quick" ] && held=500
 start_server cosip
 idle=$(ps -o rss= -p "$server_pid" | tr -d ' ')
 taskset -c 0 timeout 200 sipp -sn uac "127.0.0.1:$port" -i 127.0.0.1 -p $((port + 1)) -r 1000 -m "$held" \
-  -d 70000 -buff_size 8388608 -nostdin >/dev/null 2>&1 &
+  -d 70000 -buff_size "$buffer" -nostdin >/dev/null 2>&1 &
 uac=$!
 sleep $(( held / 1000 + 40 ))
 loaded=$(ps -o rss= -p "$server_pid" | tr -d ' ')
