@@ -23,6 +23,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "sip/syntax/message.hpp"
 #include "sip/transaction/client_transaction.hpp"
 #include "sip/transaction/server_transaction.hpp"
@@ -128,8 +130,11 @@ class TransactionLayer {
   TransactionId next_id_ = 1;
   std::unordered_map<TransactionId, Client> clients_;
   std::unordered_map<TransactionId, Server> servers_;
-  std::unordered_map<std::string_view, TransactionId> client_keys_;  // views of Client::key
-  std::unordered_map<std::string_view, TransactionId> server_keys_;  // views of Server::key
+  // Views of the keys the transactions own. Open addressing: a message
+  // that starts a transaction (most do) finds no match in about one cache
+  // line, where chained buckets under 64*T1 of calls cost a miss per node.
+  boost::unordered_flat_map<std::string_view, TransactionId> client_keys_;
+  boost::unordered_flat_map<std::string_view, TransactionId> server_keys_;
   mutable std::string key_;  // the key of the message being matched
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::deque<TransactionId> pending_transmit_;  // in the order they became due
