@@ -4,7 +4,9 @@
 # UAS; each server gets one core (taskset), SIPp's UAC the other, and both
 # servers the same UDP socket buffers (SIPp -buff_size, cosip --udp-buffer;
 # the kernel caps both at net.core.rmem_max). Reports the
-# highest rate each held with zero failed calls and the ratio, the
+# highest rate each held with zero failed calls and the ratio; as calls
+# that SIPp had to retransmit for still count as held, also the highest
+# rate each held with no retransmission either (the server kept up). Then the
 # responder's memory across a 60 s run at a steady rate, and its memory per
 # established dialog (calls held open after their INVITE transactions ended).
 # Usage: bench/sip_load.sh [COSIP_BINARY] [--quick]
@@ -42,7 +44,7 @@ start_server() { # KIND
 }
 stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=; sleep 0.5; }
 
-# load RATE -> "successful failed"
+# load RATE -> "successful failed retransmissions elapsed"
 load() {
   local rate=$1 count=$(( $1 * seconds ))
   rm -f "$work/uac.csv"
@@ -54,27 +56,35 @@ import csv, sys
 try:
     rows = list(csv.reader(open(sys.argv[1]), delimiter=';'))
     h, last = rows[0], rows[-1]
-    print(last[h.index("SuccessfulCall(C)")], last[h.index("FailedCall(C)")])
+    print(*(last[h.index(k)] for k in ("SuccessfulCall(C)", "FailedCall(C)", "Retransmissions(C)", "ElapsedTime(C)")))
 except Exception:
-    print(0, sys.argv[2])
+    print(0, sys.argv[2], 0, "-")
 PY
 }
 
-declare -A best
+declare -A best kept_up
 for kind in sipp cosip; do
   best[$kind]=0
+  kept_up[$kind]=0
+  previous=0  # the step before: kept_up follows it while no step retransmitted
   start_server "$kind"
   for rate in "${rates[@]}"; do
-    read -r ok bad < <(load "$rate")
-    printf '%-6s %6d calls/s: %7d ok %6d failed\n' "$kind" "$rate" "$ok" "$bad"
+    read -r ok bad retransmitted elapsed < <(load "$rate")
+    printf '%-6s %6d calls/s: %7d ok %6d failed %8d retransmissions, done in %s\n' \
+      "$kind" "$rate" "$ok" "$bad" "$retransmitted" "$elapsed"
     if [ "$bad" = 0 ] && [ "$ok" = $((rate * seconds)) ]; then best[$kind]=$rate; else break; fi
+    [ "$retransmitted" = 0 ] && [ "${kept_up[$kind]}" = "$previous" ] && kept_up[$kind]=$rate
+    previous=$rate
   done
   stop_server
   port=$((port + 10))
 done
+ratio() { python3 -c "print(f'{$2 / max($1, 1):.2f}')"; }
 echo
-printf 'highest rate with zero failed calls: SIPp UAS %d calls/s, cosip responder %d calls/s, ratio %.2f\n' \
-  "${best[sipp]}" "${best[cosip]}" "$(python3 -c "print(${best[cosip]} / max(${best[sipp]}, 1))")"
+printf 'highest rate with zero failed calls: SIPp UAS %d calls/s, cosip responder %d calls/s, ratio %s\n' \
+  "${best[sipp]}" "${best[cosip]}" "$(ratio "${best[sipp]}" "${best[cosip]}")"
+printf 'highest rate with no retransmission either: SIPp UAS %d calls/s, cosip responder %d calls/s, ratio %s\n' \
+  "${kept_up[sipp]}" "${kept_up[cosip]}" "$(ratio "${kept_up[sipp]}" "${kept_up[cosip]}")"
 
 # Memory: RSS of the responder every 5 s while SIPp calls at half its best rate for 60 s.
 steady=$(( best[cosip] / 2 )); [ "$steady" -lt 100 ] && steady=100
