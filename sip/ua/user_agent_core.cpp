@@ -44,20 +44,21 @@ std::string dialog_key(std::string_view call_id, std::string_view local_tag, std
 
 // An unanswered server transaction and the request it answers. The request
 // is copied only if the application does not answer it before its callback
-// returns.
+// returns (a Message is some 3 KiB: not made for requests answered at once).
 struct UserAgentCore::Pending {
   const Message* request = nullptr;
   std::string bytes;
-  Message own;
+  std::unique_ptr<Message> own;
   Source source;
   std::string to_tag;
   std::string merge_key;
 
   void persist() {
-    if (request == &own) return;
+    if (own) return;
     bytes.assign(request->raw);
-    parse_message(bytes, own);
-    request = &own;
+    own = std::make_unique<Message>();
+    parse_message(bytes, *own);
+    request = own.get();
   }
 };
 
