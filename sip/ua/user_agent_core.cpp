@@ -68,7 +68,10 @@ struct UserAgentCore::Uac {
 };
 
 UserAgentCore::UserAgentCore(UaConfig config, Callbacks callbacks)
-    : config_(std::move(config)), callbacks_(std::move(callbacks)), transactions_(config_.timers) {}
+    : config_(std::move(config)),
+      allow_(join(config_.allow)),
+      callbacks_(std::move(callbacks)),
+      transactions_(config_.timers) {}
 
 UserAgentCore::~UserAgentCore() = default;
 
@@ -137,7 +140,7 @@ void UserAgentCore::on_new_request(TransactionId id, const Message& msg, const S
     if (msg.method == "BYE") {
       // §15.1.2: the dialog and its session end; the BYE gets a 200.
       respond(id, now, 200);
-      const Dialog ended = d->second;
+      const Dialog ended = std::move(d->second);  // erased next
       erase_dialog(d);
       if (callbacks_.on_dialog_end) callbacks_.on_dialog_end(ended, "BYE");
       return;
@@ -160,7 +163,7 @@ void UserAgentCore::on_new_request(TransactionId id, const Message& msg, const S
   }
   // §8.2.1: the method.
   if (!contains(config_.allow, msg.method)) {
-    if (is_known_method(msg.method)) reject(id, 405, "Allow: " + join(config_.allow) + "\r\n", now);
+    if (is_known_method(msg.method)) reject(id, 405, "Allow: " + allow_ + "\r\n", now);
     else reject(id, 501, {}, now);
     return;
   }
@@ -189,7 +192,7 @@ void UserAgentCore::on_new_request(TransactionId id, const Message& msg, const S
   }
   // §11.2: OPTIONS outside a dialog is answered as an INVITE would be.
   if (msg.method == "OPTIONS" && dialog == nullptr) {
-    std::string headers = "Allow: " + join(config_.allow) + "\r\nAccept: " + join(config_.session_types) + "\r\n";
+    std::string headers = "Allow: " + allow_ + "\r\nAccept: " + join(config_.session_types) + "\r\n";
     if (!config_.supported.empty()) headers += "Supported: " + join(config_.supported) + "\r\n";
     respond(id, now, 200, {}, headers);
     return;
@@ -242,7 +245,7 @@ bool UserAgentCore::respond(TransactionId id, TimePoint now, int code, std::stri
     for (const Header& h : req.headers)
       if (h.id == HeaderId::record_route) w.header(h);
   if (creates_dialog || (invite && code >= 200 && code < 300)) w.header(HeaderId::contact, "<" + config_.contact + ">");
-  if (invite && code >= 200 && code < 300) w.header(HeaderId::allow, join(config_.allow));
+  if (invite && code >= 200 && code < 300) w.header(HeaderId::allow, allow_);
   if (!config_.user_agent.empty()) w.header(HeaderId::server, config_.user_agent);
   w.header_lines(extra_headers);
   std::string bytes = w.finish(body, content_type);
@@ -411,7 +414,7 @@ void UserAgentCore::on_timeout(TimePoint now) {
       // §13.3.1.4: no ACK for 64*T1: the session ends.
       accepted_.erase(it);
       if (const auto d = dialogs_.find(key); d != dialogs_.end()) {
-        const Dialog ended = d->second;
+        const Dialog ended = std::move(d->second);  // erased next
         erase_dialog(d);
         if (callbacks_.on_dialog_end) callbacks_.on_dialog_end(ended, "no ACK");
       }

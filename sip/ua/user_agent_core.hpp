@@ -140,6 +140,7 @@ class UserAgentCore {
   std::optional<TimePoint> next_accepted_timeout();
 
   UaConfig config_;
+  std::string allow_;  // config_.allow as an Allow header value, joined once
   Callbacks callbacks_;
   IdGenerator ids_;
   TransactionLayer transactions_;
