@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   responder->add_flag("--100rel", responder_options.reliable_provisionals,
                       "send the 180 reliably (RFC 3262) when the caller supports 100rel");
   responder->add_flag("--verbose", responder_options.verbose, "one line per message and transaction");
+  responder->add_option("--udp-buffer", responder_options.udp_buffer, "UDP socket buffer size in bytes");
   responder->add_option("--tls-cert", responder_options.tls_certificate, "PEM certificate chain for tls: listeners");
   responder->add_option("--tls-key", responder_options.tls_key, "PEM private key for tls: listeners");
   responder->add_option("--tls-ca", responder_options.tls_ca, "PEM CA file to verify peers");

@@ -150,6 +150,7 @@ int run_responder(const ResponderOptions& options) {
   config.transport.tls.ca_file = options.tls_ca;
   config.ua.user_agent = "cosip-responder/0.1";
   config.ua.reliable_provisionals = options.reliable_provisionals;
+  if (options.udp_buffer > 0) config.transport.udp_buffer_size = static_cast<std::size_t>(options.udp_buffer);
 
   boost::asio::io_context io(1);
   Responder responder(io, options, std::move(config));

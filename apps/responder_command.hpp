@@ -13,6 +13,7 @@ struct ResponderOptions {
   int hangup_ms = -1;               // send BYE this long after the ACK (-1: never)
   bool reliable_provisionals = false;  // RFC 3262: 180 sent reliably to callers that support 100rel
   bool verbose = false;
+  int udp_buffer = 0;               // UDP socket buffer bytes (0: the system's default)
   std::string tls_certificate;
   std::string tls_key;
   std::string tls_ca;

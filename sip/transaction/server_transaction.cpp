@@ -3,6 +3,12 @@
 #include <algorithm>
 
 namespace cosip::sip {
+namespace {
+
+// Gives a string's storage back: assigning an empty string keeps it.
+void release(std::string& s) { std::string().swap(s); }
+
+}  // namespace
 
 ServerTransaction::ServerTransaction(bool invite, bool reliable, const TimerConfig& timers)
     : timers_(timers), invite_(invite), reliable_(reliable), state_(invite ? State::proceeding : State::trying) {}
@@ -14,17 +20,24 @@ bool ServerTransaction::respond(int code, std::string response, TimePoint now) {
     // up until Timer L fires; it never resends the 2xx (the TU does), so the
     // response is not kept.
     outbox_.push_back(std::move(response));
-    last_response_.clear();
+    release(last_response_);
+    resend_ = false;
     state_ = State::accepted;
     end_at_ = now + timers_.timer_l();
     return true;
   }
-  last_response_ = response;
-  outbox_.push_back(std::move(response));
   if (code < 200) {
+    // A provisional response may yet be followed by another before either
+    // is sent: each goes out, the last one is kept for retransmissions.
+    last_response_ = response;
+    outbox_.push_back(std::move(response));
+    resend_ = false;
     state_ = State::proceeding;
     return true;
   }
+  // The final response: sent from where it is kept, after what is queued.
+  last_response_ = std::move(response);
+  resend_ = true;
   state_ = State::completed;
   if (invite_) {
     // §17.2.1: Timer G retransmits over unreliable transports; Timer H bounds the wait for the ACK.
@@ -100,9 +113,13 @@ std::optional<TimePoint> ServerTransaction::next_timeout() const {
 std::optional<std::string_view> ServerTransaction::poll_transmit() {
   if (!outbox_.empty()) {
     sending_ = std::move(outbox_.front());
-    outbox_.pop_front();
+    outbox_.erase(outbox_.begin());
     return std::string_view(sending_);
   }
+  // Nothing queued: the storage of what was sent goes back now, not when
+  // the transaction ends.
+  release(sending_);
+  outbox_ = std::vector<std::string>();
   if (!resend_) return std::nullopt;
   resend_ = false;
   return std::string_view(last_response_);

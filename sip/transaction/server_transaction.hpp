@@ -10,13 +10,16 @@
 // Flow (non-INVITE, §17.2.2):
 //   Trying --TU 1xx--> Proceeding --TU final--> Completed --Timer J--> Terminated
 // A retransmitted request is answered with the last response sent and never
-// reaches the TU.
+// reaches the TU. A transaction outlives its final response by up to 64*T1
+// (Timer J / L) to absorb retransmissions, so it then holds only what that
+// takes: the final response if it may be resent, nothing of the 2xx to an
+// INVITE, nothing already sent.
 #pragma once
 
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sip/transaction/timers.hpp"
 
@@ -64,10 +67,10 @@ class ServerTransaction {
   bool invite_;
   bool reliable_;
   State state_;
-  std::string last_response_;
-  std::deque<std::string> outbox_;  // responses given by the TU, not yet sent
-  std::string sending_;
-  bool resend_ = false;             // last_response_ is due again
+  std::string last_response_;         // the response a retransmitted request gets
+  std::vector<std::string> outbox_;   // responses given by the TU, not yet sent, but last_response_
+  std::string sending_;               // the one poll_transmit() handed out last
+  bool resend_ = false;               // last_response_ is due (again)
   Duration retransmit_interval_{};
   std::optional<TimePoint> retransmit_at_;  // Timer G
   std::optional<TimePoint> timeout_at_;     // Timer H

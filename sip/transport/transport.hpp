@@ -41,7 +41,7 @@ using ConnectionId = std::uint64_t;
 // One whole message as the transport received it (§18.3 framing done, not
 // parsed yet).
 struct ReceivedMessage {
-  std::string bytes;
+  std::string_view bytes;  // in the transport's buffer: copy what must outlive the handler
   TransportAddress source;  // the peer: for §18.2.1 "received" / RFC 3581 "rport"
   TransportAddress local;   // our address it arrived on (a wildcard when bound to one)
   ConnectionId connection = 0;  // the stream it came on (answer on it, §18.2.2); 0 for UDP

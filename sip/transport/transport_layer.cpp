@@ -1,8 +1,17 @@
 // The transport layer's Asio shell (RFC 3261 §18): listeners, connections,
-// their read, write and watchdog coroutines. Every coroutine holds shared
-// pointers to the core and to the object it serves, so closing the layer only
-// closes sockets and cancels timers: the coroutines then finish on their own
+// their read, write and watchdog coroutines. Every coroutine and handler holds
+// shared pointers to the core and to the object it serves, so closing the
+// layer only closes sockets and cancels timers: they then finish on their own
 // with operation_aborted, and nothing they touch is freed before them.
+//
+// UDP flow (no coroutine: one datagram costs a few system calls, not an
+// operation and a frame of its own):
+//   readable -> datagrams read without blocking into the listener's one
+//   buffer, each handed up in place, until none is left (then wait for
+//   readable again) or a batch is done (then post the rest behind the
+//   executor's other work)
+//   send -> straight to the socket; only when its buffer is full is the
+//   datagram copied into the listener's backlog, sent in order once writable
 //
 // Connection flow:
 //   connecting (TCP connect and, for TLS, the handshake; bounded by
@@ -10,7 +19,9 @@
 //   (socket closed, queued sends failed with the reason, close handler told)
 #include "sip/transport/transport_layer.hpp"
 
+#include <algorithm>
 #include <deque>
+#include <limits>
 #include <unordered_map>
 
 #include <openssl/ssl.h>
@@ -35,6 +46,8 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // Shorter than any SIP message can be: keep-alives, stray STUN bytes, noise.
 constexpr std::size_t min_datagram_size = 16;
+// Datagrams read in one go before the executor's other work gets a turn.
+constexpr std::size_t udp_receive_batch = 64;
 // One read from a stream; the framer holds at most Limits::max_message_size.
 constexpr std::size_t stream_read_size = 8192;
 
@@ -59,10 +72,29 @@ void rethrow(std::exception_ptr e) {
 
 }  // namespace
 
+// How a send's outcome is told: to the handler of async_send, or, for
+// send(), a failure only, to the send-error handler with the caller's tag
+// (0: not at all).
+struct Completion {
+  SendHandler handler;
+  std::uint64_t tag = 0;
+};
+
+// A datagram the socket had no room for, waiting its turn.
+struct Datagram {
+  udp::endpoint to;
+  std::string bytes;
+  Completion completion;
+};
+
 struct UdpListener {
   explicit UdpListener(const asio::any_io_executor& ex) : socket(ex) {}
   udp::socket socket;
   TransportAddress local;
+  std::vector<char> buffer;      // the datagram being handed up
+  std::deque<Datagram> backlog;  // sends waiting for room in the socket's buffer
+  std::size_t backlog_bytes = 0;
+  bool waiting_writable = false;
 };
 
 struct StreamListener {
@@ -74,7 +106,7 @@ struct StreamListener {
 
 struct Outgoing {
   std::string bytes;
-  SendHandler handler;  // empty for pongs
+  Completion completion;  // empty for pongs
 };
 
 struct Connection {
@@ -121,6 +153,7 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
   TransportConfig config_;
   std::shared_ptr<TransportLayer::MessageHandler> on_message_;
   std::shared_ptr<TransportLayer::CloseHandler> on_close_;
+  std::shared_ptr<TransportLayer::SendErrorHandler> on_send_error_;
   bool closed_ = false;
   // Declared before the connections: their TLS streams use these contexts.
   std::optional<ssl::context> client_tls_;
@@ -135,15 +168,24 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
     asio::co_spawn(executor_, std::forward<Awaitable>(a), rethrow);
   }
 
-  // Completions never run inside the call that started the send.
-  void complete(SendHandler& handler, error_code ec, ConnectionId id) {
-    if (handler) asio::post(executor_, asio::append(std::move(handler), ec, id));
+  // Completions never run inside the call that started the send; failures
+  // of send() are not reported once the layer is closed.
+  void complete(Completion& completion, error_code ec, ConnectionId id) {
+    if (completion.handler) {
+      asio::post(executor_, asio::append(std::move(completion.handler), ec, id));
+    } else if (ec && completion.tag != 0 && !closed_) {
+      asio::post(executor_, [self = shared_from_this(), tag = completion.tag, ec] {
+        if (self->closed_ || !self->on_send_error_ || !*self->on_send_error_) return;
+        auto handler = self->on_send_error_;
+        (*handler)(tag, ec);
+      });
+    }
   }
 
-  void deliver(ReceivedMessage&& message) {
+  void deliver(const ReceivedMessage& message) {
     if (closed_ || !on_message_ || !*on_message_) return;
     auto handler = on_message_;  // survives the handler replacing itself
-    (*handler)(std::move(message));
+    (*handler)(message);
   }
 
   // ---- listening ----------------------------------------------------------
@@ -156,9 +198,17 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
       l->socket.open(ep.protocol());
       if (address.is_v6()) l->socket.set_option(asio::ip::v6_only(true));
       l->socket.bind(ep);
+      l->socket.non_blocking(true);
+      if (config_.udp_buffer_size > 0) {
+        const int size = static_cast<int>(std::min<std::size_t>(config_.udp_buffer_size, std::numeric_limits<int>::max()));
+        l->socket.set_option(asio::socket_base::receive_buffer_size(size));
+        l->socket.set_option(asio::socket_base::send_buffer_size(size));
+      }
       l->local = to_address(l->socket.local_endpoint());
+      // One byte over the limit tells a datagram too large from one that fits.
+      l->buffer.resize(config_.limits.max_message_size + 1);
       udp_.push_back(l);
-      spawn(udp_receive_loop(shared_from_this(), l));
+      wait_readable(l);
       return l->local;
     }
     if (transport == Transport::tls && !server_tls_) server_tls_.emplace(make_server_context());
@@ -214,10 +264,13 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
 
   // ---- sending ------------------------------------------------------------
 
-  void send(SendTarget target, std::string bytes, SendHandler handler) {
-    if (closed_) return complete(handler, asio::error::operation_aborted, 0);
+  // `bytes`: a std::string (kept without a copy if it has to wait) or a
+  // std::string_view (copied only if it has to wait).
+  template <typename Bytes>
+  void send(const SendTarget& target, Bytes&& bytes, Completion completion) {
+    if (closed_) return complete(completion, asio::error::operation_aborted, 0);
     const TransportAddress& to = target.address;
-    if (to.transport == Transport::udp) return send_datagram(to, std::move(bytes), std::move(handler));
+    if (to.transport == Transport::udp) return send_datagram(to, std::forward<Bytes>(bytes), std::move(completion));
 
     std::shared_ptr<Connection> c;
     if (target.connection != 0) {
@@ -225,34 +278,57 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
       if (it != connections_.end() && it->second->transport == to.transport) {
         c = it->second;
       } else if (to.port == 0) {
-        return complete(handler, make_error_code(TransportErrc::connection_closed), target.connection);
+        return complete(completion, make_error_code(TransportErrc::connection_closed), target.connection);
       }
     }
     if (!c) c = find_connection(to);
     if (!c) {
       error_code ec;
       c = open_connection(target, ec);
-      if (!c) return complete(handler, ec, 0);
+      if (!c) return complete(completion, ec, 0);
     }
-    enqueue(c, std::move(bytes), std::move(handler));
+    enqueue(c, std::string(std::forward<Bytes>(bytes)), std::move(completion));
   }
 
-  void send_datagram(const TransportAddress& to, std::string bytes, SendHandler handler) {
+  template <typename Bytes>
+  void send_datagram(const TransportAddress& to, Bytes&& bytes, Completion completion) {
     // From the listening socket: the peer sees our listening port (RFC 3581 §4).
-    for (const auto& l : udp_) {
-      if (l->local.address.is_v6() == to.address.is_v6()) {
-        spawn(udp_send(shared_from_this(), l, udp::endpoint(to.address, to.port), std::move(bytes),
-                       std::move(handler)));
-        return;
-      }
+    const auto l = std::find_if(udp_.begin(), udp_.end(),
+                                [&](const auto& l) { return l->local.address.is_v6() == to.address.is_v6(); });
+    if (l == udp_.end()) return complete(completion, make_error_code(TransportErrc::no_listener), 0);
+    const udp::endpoint destination(to.address, to.port);
+    if ((*l)->backlog.empty()) {
+      error_code ec;
+      (*l)->socket.send_to(asio::buffer(bytes.data(), bytes.size()), destination, 0, ec);
+      if (ec != asio::error::would_block) return complete(completion, ec, 0);
     }
-    complete(handler, make_error_code(TransportErrc::no_listener), 0);
+    if ((*l)->backlog_bytes + bytes.size() > config_.max_queued_bytes)
+      return complete(completion, make_error_code(TransportErrc::queue_full), 0);
+    (*l)->backlog_bytes += bytes.size();
+    (*l)->backlog.push_back({destination, std::string(std::forward<Bytes>(bytes)), std::move(completion)});
+    wait_writable(*l);
   }
 
-  static asio::awaitable<void> udp_send(std::shared_ptr<TransportCore> self, std::shared_ptr<UdpListener> l,
-                                        udp::endpoint to, std::string bytes, SendHandler handler) {
-    auto [ec, n] = co_await l->socket.async_send_to(asio::buffer(bytes), to, use_tuple);
-    self->complete(handler, ec, 0);
+  void wait_writable(const std::shared_ptr<UdpListener>& l) {
+    if (l->waiting_writable) return;
+    l->waiting_writable = true;
+    l->socket.async_wait(udp::socket::wait_write, [self = shared_from_this(), l](error_code ec) {
+      l->waiting_writable = false;
+      if (self->closed_ || !l->socket.is_open() || ec == asio::error::operation_aborted) return;
+      self->send_backlog(l);
+    });
+  }
+
+  void send_backlog(const std::shared_ptr<UdpListener>& l) {
+    while (!l->backlog.empty()) {
+      Datagram& d = l->backlog.front();
+      error_code ec;
+      l->socket.send_to(asio::buffer(d.bytes), d.to, 0, ec);
+      if (ec == asio::error::would_block) return wait_writable(l);
+      l->backlog_bytes -= d.bytes.size();
+      complete(d.completion, ec, 0);
+      l->backlog.pop_front();
+    }
   }
 
   // §18.1.1: reuse an open connection to the destination, whichever side opened it.
@@ -298,11 +374,11 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
     return c;
   }
 
-  void enqueue(const std::shared_ptr<Connection>& c, std::string bytes, SendHandler handler) {
+  void enqueue(const std::shared_ptr<Connection>& c, std::string bytes, Completion completion) {
     if (c->queued_bytes + bytes.size() > config_.max_queued_bytes)
-      return complete(handler, make_error_code(TransportErrc::queue_full), c->id);
+      return complete(completion, make_error_code(TransportErrc::queue_full), c->id);
     c->queued_bytes += bytes.size();
-    c->queue.push_back({std::move(bytes), std::move(handler)});
+    c->queue.push_back({std::move(bytes), std::move(completion)});
     start_writing(c);
   }
 
@@ -321,35 +397,48 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
       auto [ec, n] = co_await c->with_stream(
           [&](auto& stream) { return asio::async_write(stream, asio::buffer(item.bytes), use_tuple); });
       if (c->state == Connection::State::closed) {
-        self->complete(item.handler, c->close_reason, c->id);
+        self->complete(item.completion, c->close_reason, c->id);
         break;
       }
       if (ec) {
-        self->complete(item.handler, ec, c->id);
+        self->complete(item.completion, ec, c->id);
         self->close_connection(*c, ec);
         break;
       }
       c->last_activity = Clock::now();
-      self->complete(item.handler, {}, c->id);
+      self->complete(item.completion, {}, c->id);
     }
     c->writing = false;
   }
 
   // ---- receiving ----------------------------------------------------------
 
-  static asio::awaitable<void> udp_receive_loop(std::shared_ptr<TransportCore> self, std::shared_ptr<UdpListener> l) {
-    // One byte over the limit tells a datagram too large from one that fits.
-    std::vector<char> buffer(self->config_.limits.max_message_size + 1);
-    for (;;) {
+  // Waiting for readable is safe only once a read found nothing: the
+  // reactor reports a socket becoming readable, not a socket being so.
+  void wait_readable(const std::shared_ptr<UdpListener>& l) {
+    l->socket.async_wait(udp::socket::wait_read, [self = shared_from_this(), l](error_code ec) {
+      if (self->closed_ || !l->socket.is_open() || ec == asio::error::operation_aborted) return;
+      self->receive_datagrams(l);
+    });
+  }
+
+  void receive_datagrams(const std::shared_ptr<UdpListener>& l) {
+    for (std::size_t i = 0; i < udp_receive_batch; ++i) {
       udp::endpoint from;
-      auto [ec, n] = co_await l->socket.async_receive_from(asio::buffer(buffer), from, use_tuple);
-      if (self->closed_ || !l->socket.is_open() || ec == asio::error::operation_aborted) co_return;
+      error_code ec;
+      const std::size_t n = l->socket.receive_from(asio::buffer(l->buffer), from, 0, ec);
+      if (ec == asio::error::would_block) return wait_readable(l);
       // Linux reports ICMP errors of earlier sends here: they end nothing.
-      if (ec || n > self->config_.limits.max_message_size || n < min_datagram_size) continue;
-      const std::string_view data(buffer.data(), n);
+      if (ec || n > config_.limits.max_message_size || n < min_datagram_size) continue;
+      const std::string_view data(l->buffer.data(), n);
       if (data.find_first_not_of("\r\n") == std::string_view::npos) continue;  // keep-alive
-      self->deliver({std::string(data), to_address(from), l->local, 0});
+      deliver({data, to_address(from), l->local, 0});
+      if (closed_ || !l->socket.is_open()) return;  // the handler closed the layer
     }
+    // More may be waiting: read on after the work already queued.
+    asio::post(executor_, [self = shared_from_this(), l] {
+      if (!self->closed_ && l->socket.is_open()) self->receive_datagrams(l);
+    });
   }
 
   static asio::awaitable<void> accept_loop(std::shared_ptr<TransportCore> self, std::shared_ptr<StreamListener> l) {
@@ -443,7 +532,7 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
           self->close_connection(*c, make_error_code(TransportErrc::framing_error));
           co_return;
         }
-        self->deliver({std::string(message), c->remote, c->local, c->id});
+        self->deliver({message, c->remote, c->local, c->id});
         if (c->state == Connection::State::closed) co_return;  // the handler closed it
       }
       while (c->pongs < c->framer.keepalives()) {
@@ -485,7 +574,7 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
     error_code ignored;
     c.socket().close(ignored);  // pending reads, writes, connects and handshakes end
     c.timer.cancel();
-    for (Outgoing& item : c.queue) complete(item.handler, reason, c.id);
+    for (Outgoing& item : c.queue) complete(item.completion, reason, c.id);
     c.queue.clear();
     c.queued_bytes = 0;
     connections_.erase(c.id);  // the coroutines still hold it
@@ -499,7 +588,12 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
     if (closed_) return;
     closed_ = true;
     error_code ignored;
-    for (const auto& l : udp_) l->socket.close(ignored);
+    for (const auto& l : udp_) {
+      l->socket.close(ignored);
+      for (Datagram& d : l->backlog) complete(d.completion, asio::error::operation_aborted, 0);
+      l->backlog.clear();
+      l->backlog_bytes = 0;
+    }
     for (const auto& l : streams_) {
       l->acceptor.close(ignored);
       l->retry.cancel();
@@ -542,10 +636,19 @@ std::vector<TransportAddress> TransportLayer::listeners() const {
   return out;
 }
 
+void TransportLayer::set_send_error_handler(SendErrorHandler handler) {
+  core_->on_send_error_ = std::make_shared<SendErrorHandler>(std::move(handler));
+}
+
 void TransportLayer::start_send(SendTarget target, std::string bytes,
                                 boost::asio::any_completion_handler<SendSignature> handler) {
   const auto keep = core_;  // a close handler may destroy the layer
-  keep->send(std::move(target), std::move(bytes), std::move(handler));
+  keep->send(target, std::move(bytes), detail::Completion{std::move(handler), 0});
+}
+
+void TransportLayer::send(const SendTarget& target, std::string_view bytes, std::uint64_t tag) {
+  const auto keep = core_;
+  keep->send(target, bytes, detail::Completion{{}, tag});
 }
 
 bool TransportLayer::close_connection(ConnectionId id) {

@@ -9,16 +9,19 @@
 //                 cuts whole messages out of the stream (§18.3), answers each
 //                 double-CRLF ping with a CRLF pong (RFC 5626 §4.4.1) and
 //                 closes the connection on a framing error
-//              -> the message handler gets {bytes, source, local, connection}
-//   async_send -> UDP: a datagram from the listening socket of the
+//              -> the message handler gets {bytes, source, local, connection},
+//                 the bytes in place in the layer's buffers
+//   async_send, send
+//              -> UDP: a datagram from the listening socket of the
 //                 destination's family, so the peer sees our listening port
 //                 (symmetric response routing, RFC 3581);
 //                 TCP/TLS: the connection named by id if it is still open
 //                 (responses go back where the request came from, §18.2.2),
 //                 else an open connection to the destination address, else a
 //                 new one (TLS: server certificate verified against the CA and
-//                 the target host name, with SNI) -> completes with an
-//                 error_code and the connection id used
+//                 the target host name, with SNI) -> async_send completes
+//                 with an error_code and the connection id used; send()
+//                 reports failures only, by the caller's tag
 //   close()    -> every socket closed, every pending send completed with
 //                 boost::asio::error::operation_aborted; no handler of the
 //                 layer runs afterwards
@@ -30,6 +33,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -64,7 +68,11 @@ struct TransportConfig {
   std::chrono::milliseconds outbound_idle_timeout{0};       // connections we opened
   std::chrono::milliseconds connect_timeout{10'000};        // TCP connect + TLS handshake
   std::size_t max_connections = 1024;                       // inbound and outbound together
-  std::size_t max_queued_bytes = 1 << 20;                   // unsent bytes per connection
+  std::size_t max_queued_bytes = 1 << 20;                   // unsent bytes per connection or UDP listener
+  // SO_RCVBUF and SO_SNDBUF of UDP sockets: room for the datagrams that
+  // arrive while the executor is busy (0: the system's default; Linux caps
+  // it at net.core.rmem_max and wmem_max).
+  std::size_t udp_buffer_size = 0;
   TlsConfig tls;
 };
 
@@ -89,12 +97,15 @@ struct SendTarget {
 
 class TransportLayer {
  public:
-  using MessageHandler = std::function<void(ReceivedMessage&&)>;
+  // The message's bytes are valid only while the handler runs.
+  using MessageHandler = std::function<void(const ReceivedMessage&)>;
   // A connection closed: by the peer (boost::asio::error::eof), an error, an
   // idle timeout, a framing error, or close_connection().
   using CloseHandler =
       std::function<void(ConnectionId, const TransportAddress& peer, boost::system::error_code reason)>;
   using SendSignature = void(boost::system::error_code, ConnectionId);
+  // A send() failed; `tag` is the one the caller gave.
+  using SendErrorHandler = std::function<void(std::uint64_t tag, boost::system::error_code)>;
 
   explicit TransportLayer(boost::asio::any_io_executor executor, TransportConfig config = {});
   ~TransportLayer();  // close()
@@ -109,6 +120,7 @@ class TransportLayer {
   // from the executor's run()).
   void set_message_handler(MessageHandler handler);
   void set_close_handler(CloseHandler handler);
+  void set_send_error_handler(SendErrorHandler handler);
 
   // Binds a UDP socket or a TCP/TLS acceptor (port 0: an ephemeral port) and
   // returns the bound address. IPv6 sockets are IPv6-only, so :: and 0.0.0.0
@@ -129,6 +141,14 @@ class TransportLayer {
         },
         token, std::move(target), std::move(bytes));
   }
+
+  // Sends one message as async_send does, with no completion to allocate
+  // and run: the path for a caller that sends a lot (the UA). A UDP datagram
+  // is written at once; `bytes` are copied only if it has to wait for room
+  // in the socket's buffer, or into a TCP/TLS connection's queue. A failure
+  // (not once the layer is closed) goes to the send-error handler with
+  // `tag`, never inside this call; tag 0 reports nothing.
+  void send(const SendTarget& target, std::string_view bytes, std::uint64_t tag = 0);
 
   // Closes one connection (its queued sends fail with connection_closed);
   // false when there is no such connection.

@@ -13,6 +13,8 @@ namespace cosip::sip {
 namespace {
 
 constexpr auto context_lifetime = std::chrono::minutes(5);  // > any transaction's life (64*T1 + T4)
+// Timers of RFC 3261 run from T1 = 500 ms up: a millisecond late is nothing.
+using timer_resolution = std::chrono::milliseconds;
 
 std::string host_text(const boost::asio::ip::address& a) {
   return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
@@ -68,7 +70,12 @@ void UserAgent::start() {
   }
   core_ = std::make_unique<UserAgentCore>(std::move(ua), wrap(std::move(callbacks_)));
   resolver_ = std::make_unique<resolver::DnsResolver>(executor_, config_.dns);
-  transport_->set_message_handler([this](ReceivedMessage&& m) { on_received(std::move(m)); });
+  transport_->set_message_handler([this](const ReceivedMessage& m) { on_received(m); });
+  transport_->set_send_error_handler([this](TransactionId transaction, boost::system::error_code ec) {
+    if (trace_) trace_("send failed: " + ec.message());
+    core_->on_transport_error(transaction);
+    flush();
+  });
 }
 
 void UserAgent::stop() {
@@ -132,7 +139,7 @@ std::uint64_t UserAgent::context_for(const SendTarget& target) {
   return id;
 }
 
-void UserAgent::on_received(ReceivedMessage&& received) {
+void UserAgent::on_received(const ReceivedMessage& received) {
   const ParseError error = parse_message(received.bytes, message_, config_.transport.limits);
   if (error) {
     if (trace_) trace_("drop " + to_string(received.source) + ": " + error.message());
@@ -166,7 +173,7 @@ void UserAgent::reply_stateless(const ReceivedMessage& received, const Message& 
   std::string reason = error.message();
   std::replace(reason.begin(), reason.end(), '"', '\'');
   w.header("Warning", "399 cosip \"" + reason + "\"");
-  transport_->async_send(SendTarget{received.source, received.connection, {}}, w.finish(), boost::asio::detached);
+  transport_->send(SendTarget{received.source, received.connection, {}}, w.finish());
 }
 
 bool UserAgent::target_for(std::string_view uri_text, SendTarget& target) {
@@ -339,26 +346,19 @@ void UserAgent::send_attempt(const std::shared_ptr<UsageSend>& send) {
 void UserAgent::flush() {
   poll_usages();
   while (const auto out = core_->poll_transmit()) {
-    SendTarget target;
     if (!out->uri.empty()) {
+      SendTarget target;
       if (!target_for(out->uri, target)) {
         if (trace_) trace_("cannot reach " + out->uri);
         continue;
       }
+      transport_->send(target, out->bytes, out->transaction);
     } else {
       const auto peer = contexts_.find(out->context);
       if (peer == contexts_.end()) continue;
       peer->second.last_used = now();
-      target = peer->second.target;
+      transport_->send(peer->second.target, out->bytes, out->transaction);
     }
-    const TransactionId transaction = out->transaction;
-    transport_->async_send(target, std::string(out->bytes),
-                           [this, transaction](boost::system::error_code ec, ConnectionId) {
-                             if (!ec || ec == boost::asio::error::operation_aborted || transaction == 0) return;
-                             if (trace_) trace_("send failed: " + ec.message());
-                             core_->on_transport_error(transaction);
-                             flush();
-                           });
   }
   arm_timer();
 }
@@ -366,15 +366,17 @@ void UserAgent::flush() {
 void UserAgent::arm_timer() {
   std::optional<TimePoint> next = core_->next_timeout();
   for (const ClientUsage* u : usages_) next = earliest({next, u->next_timeout()});
-  if (next == armed_for_) return;
-  armed_for_ = next;
-  if (!next) {
-    timer_.cancel();
-    return;
-  }
-  timer_.expires_at(*next);
+  if (!next) return;  // a wait still armed wakes for nothing, once
+  // Rounded up to the timer's resolution: under load one wake serves the
+  // many deadlines of a millisecond. A wait armed for no later is kept: an
+  // early wake costs a look at the core, moving the wait a cancelled
+  // operation each time.
+  const TimePoint at = std::chrono::ceil<timer_resolution>(*next);
+  if (armed_for_ && *armed_for_ <= at) return;
+  armed_for_ = at;
+  timer_.expires_at(at);
   timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
+    if (ec) return;  // moved earlier, or stopped
     armed_for_.reset();
     const TimePoint t = now();
     core_->on_timeout(t);

@@ -8,8 +8,8 @@
 //         malformed response -> dropped (§18.1.2)
 //         else -> UserAgentCore::on_message -> flush()
 //       flush(): each Outgoing -> its peer (by context) or the next hop of its
-//       URI -> TransportLayer::async_send; a failed send of a transaction
-//       -> UserAgentCore::on_transport_error
+//       URI -> TransportLayer::send, tagged with its transaction; a failed
+//       send of a transaction -> UserAgentCore::on_transport_error
 // Client usages (registrations, subscriptions, ...): each request they poll
 //   -> next hop located (numeric host, else RFC 3263 through DNS) -> Via added
 //   -> client transaction; timeout, transport error or 503 -> the same
@@ -93,7 +93,7 @@ class UserAgent {
   void send_usage_request(ClientUsage& usage, UsageRequest request);
   void send_attempt(const std::shared_ptr<UsageSend>& send);
   bool fail_over(TransactionId id, int code, std::string_view reason);
-  void on_received(ReceivedMessage&& received);
+  void on_received(const ReceivedMessage& received);
   void reply_stateless(const ReceivedMessage& received, const Message& partial, const ParseError& error);
   std::uint64_t context_for(const SendTarget& target);
   void arm_timer();

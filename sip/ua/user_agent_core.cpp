@@ -60,21 +60,22 @@ std::string dialog_key(std::string_view call_id, std::string_view local_tag, std
 
 // An unanswered server transaction and the request it answers. The request
 // is copied only if the application does not answer it before its callback
-// returns.
+// returns (a Message is some 3 KiB: not made for requests answered at once).
 struct UserAgentCore::Pending {
   const Message* request = nullptr;
   std::string bytes;
-  Message own;
+  std::unique_ptr<Message> own;
   Source source;
   std::string to_tag;
   std::string merge_key;
   bool reliable = false;  // RFC 3262: its 1xx (but 100) go reliably
 
   void persist() {
-    if (request == &own) return;
+    if (own) return;
     bytes.assign(request->raw);
-    parse_message(bytes, own);
-    request = &own;
+    own = std::make_unique<Message>();
+    parse_message(bytes, *own);
+    request = own.get();
   }
 };
 
@@ -95,6 +96,7 @@ UserAgentCore::UserAgentCore(UaConfig config, Callbacks callbacks)
   }
   if (config_.update) add_once(config_.allow, "UPDATE");
   if (config_.session_timer.enabled) add_once(config_.supported, "timer");
+  allow_ = join(config_.allow);
 }
 
 UserAgentCore::~UserAgentCore() = default;
@@ -119,7 +121,10 @@ void UserAgentCore::on_request(const Message& msg, const Source& source, TimePoi
       // §13.3.1.4: an INVITE retransmitted after our 2xx gets the 2xx again.
       if (msg.method == "INVITE" && !msg.to.tag().empty()) {
         const auto a = accepted_.find(dialog_key(msg.call_id, msg.to.tag(), msg.from.tag()));
-        if (a != accepted_.end()) a->second.invite.on_invite_retransmission();
+        if (a != accepted_.end()) {
+          a->second.invite.on_invite_retransmission();
+          accepted_due_.push_back(a->first);
+        }
       }
       break;
     default: break;
@@ -161,7 +166,7 @@ void UserAgentCore::on_new_request(TransactionId id, const Message& msg, const S
     if (msg.method == "BYE") {
       // §15.1.2: the dialog and its session end; the BYE gets a 200.
       respond(id, now, 200);
-      const Dialog ended = d->second;
+      const Dialog ended = std::move(d->second);  // erased next
       erase_dialog(d);
       if (callbacks_.on_dialog_end) callbacks_.on_dialog_end(ended, "BYE");
       return;
@@ -184,7 +189,7 @@ void UserAgentCore::on_new_request(TransactionId id, const Message& msg, const S
   }
   // §8.2.1: the method.
   if (!contains(config_.allow, msg.method)) {
-    if (is_known_method(msg.method)) reject(id, 405, "Allow: " + join(config_.allow) + "\r\n", now);
+    if (is_known_method(msg.method)) reject(id, 405, "Allow: " + allow_ + "\r\n", now);
     else reject(id, 501, {}, now);
     return;
   }
@@ -239,7 +244,7 @@ void UserAgentCore::on_new_request(TransactionId id, const Message& msg, const S
                                                    msg.has_option_tag(HeaderId::require, "100rel"));
   // §11.2: OPTIONS outside a dialog is answered as an INVITE would be.
   if (msg.method == "OPTIONS" && dialog == nullptr) {
-    std::string headers = "Allow: " + join(config_.allow) + "\r\nAccept: " + join(config_.session_types) + "\r\n";
+    std::string headers = "Allow: " + allow_ + "\r\nAccept: " + join(config_.session_types) + "\r\n";
     if (!config_.supported.empty()) headers += "Supported: " + join(config_.supported) + "\r\n";
     respond(id, now, 200, {}, headers);
     return;
@@ -347,7 +352,7 @@ bool UserAgentCore::send_response(TransactionId id, TimePoint now, int code, std
   if (creates_dialog || (is_offer_method(req.method) && success))
     w.header(HeaderId::contact, "<" + config_.contact + ">");
   if (invite && success) {
-    w.header(HeaderId::allow, join(config_.allow));
+    w.header(HeaderId::allow, allow_);
     if (!config_.supported.empty()) w.header(HeaderId::supported, join(config_.supported));
   }
   std::optional<SessionExpires> se;
@@ -381,9 +386,10 @@ bool UserAgentCore::send_response(TransactionId id, TimePoint now, int code, std
       else if (code >= 200) d->second.confirm();
       if (code >= 200) {
         accepted_.erase(key);
-        accepted_.emplace(key, Accepted{AcceptedInvite(bytes, p.source.reliable, config_.timers, now,
-                                                       config_.timers.t2),
-                                        p.source.context});
+        const auto a = accepted_.emplace(key, Accepted{AcceptedInvite(bytes, p.source.reliable, config_.timers, now,
+                                                                      config_.timers.t2),
+                                                       p.source.context}).first;
+        schedule_accepted(key, a->second.invite.next_timeout());
       }
     } else if (const auto d = dialogs_.find(key); d != dialogs_.end() && d->second.state() == Dialog::State::early) {
       erase_dialog(d);  // §12.3: a non-2xx final response ends an early dialog
@@ -623,9 +629,26 @@ void UserAgentCore::on_transport_error(TransactionId transaction) {
   drain_events();
 }
 
+void UserAgentCore::schedule_accepted(std::string key, std::optional<TimePoint> at) {
+  if (!at) return;
+  accepted_deadlines_.push_back({*at, std::move(key)});
+  std::push_heap(accepted_deadlines_.begin(), accepted_deadlines_.end(), std::greater<>());
+}
+
+std::optional<TimePoint> UserAgentCore::next_accepted_timeout() {
+  // Entries whose 2xx was acknowledged or rescheduled are dropped lazily.
+  while (!accepted_deadlines_.empty()) {
+    const AcceptedDeadline& top = accepted_deadlines_.front();
+    const auto a = accepted_.find(top.key);
+    if (a != accepted_.end() && a->second.invite.next_timeout() == top.at) return top.at;
+    std::pop_heap(accepted_deadlines_.begin(), accepted_deadlines_.end(), std::greater<>());
+    accepted_deadlines_.pop_back();
+  }
+  return std::nullopt;
+}
+
 std::optional<TimePoint> UserAgentCore::next_timeout() {
-  std::optional<TimePoint> next = transactions_.next_timeout();
-  for (const auto& [key, a] : accepted_) next = earliest({next, a.invite.next_timeout()});
+  std::optional<TimePoint> next = earliest({transactions_.next_timeout(), next_accepted_timeout()});
   for (const auto& [key, r] : reliable_)
     if (r.unacked) next = earliest({next, r.unacked->next_timeout()});
   for (const auto& [key, t] : session_timers_) next = earliest({next, t.next_timeout()});
@@ -635,21 +658,25 @@ std::optional<TimePoint> UserAgentCore::next_timeout() {
 void UserAgentCore::on_timeout(TimePoint now) {
   transactions_.on_timeout(now);
   drain_events();
-  for (auto it = accepted_.begin(); it != accepted_.end();) {
+  for (std::optional<TimePoint> next; (next = next_accepted_timeout()) && *next <= now;) {
+    std::pop_heap(accepted_deadlines_.begin(), accepted_deadlines_.end(), std::greater<>());
+    std::string key = std::move(accepted_deadlines_.back().key);
+    accepted_deadlines_.pop_back();
+    const auto it = accepted_.find(key);
     AcceptedInvite& a = it->second.invite;
     a.on_timeout(now);
     if (a.state() == AcceptedInvite::State::abandoned) {
       // §13.3.1.4: no ACK for 64*T1: the session ends.
-      const std::string key = it->first;
-      it = accepted_.erase(it);
+      accepted_.erase(it);
       if (const auto d = dialogs_.find(key); d != dialogs_.end()) {
-        const Dialog ended = d->second;
+        const Dialog ended = std::move(d->second);  // erased next
         erase_dialog(d);
         if (callbacks_.on_dialog_end) callbacks_.on_dialog_end(ended, "no ACK");
       }
       continue;
     }
-    ++it;
+    accepted_due_.push_back(key);  // Timer: the 2xx goes again
+    schedule_accepted(std::move(key), a.next_timeout());
   }
   std::vector<std::string> unacknowledged;
   for (auto& [key, r] : reliable_) {
@@ -693,8 +720,12 @@ std::optional<Outgoing> UserAgentCore::poll_transmit() {
     const auto own = own_.find(t->id);
     return Outgoing{t->context, own == own_.end() ? std::string() : own->second, t->bytes, t->id};
   }
-  for (auto& [key, a] : accepted_)
-    if (const auto bytes = a.invite.poll_transmit()) return Outgoing{a.context, {}, *bytes, 0};
+  while (!accepted_due_.empty()) {
+    const auto a = accepted_.find(accepted_due_.front());
+    accepted_due_.pop_front();
+    if (a == accepted_.end()) continue;  // acknowledged meanwhile
+    if (const auto bytes = a->second.invite.poll_transmit()) return Outgoing{a->second.context, {}, *bytes, 0};
+  }
   for (auto& [key, r] : reliable_)
     if (r.unacked)
       if (const auto bytes = r.unacked->poll_transmit()) return Outgoing{r.context, {}, *bytes, 0};

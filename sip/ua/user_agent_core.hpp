@@ -180,8 +180,11 @@ class UserAgentCore {
   void drain_events();
   bool reject(TransactionId id, int code, std::string_view extra_headers, TimePoint now);
   void erase_dialog(std::unordered_map<std::string, Dialog>::iterator d);
+  void schedule_accepted(std::string key, std::optional<TimePoint> at);
+  std::optional<TimePoint> next_accepted_timeout();
 
   UaConfig config_;
+  std::string allow_;  // config_.allow as an Allow header value, joined once
   Callbacks callbacks_;
   IdGenerator ids_;
   TransactionLayer transactions_;
@@ -194,6 +197,16 @@ class UserAgentCore {
     std::uint64_t context;  // where the INVITE came from
   };
   std::unordered_map<std::string, Accepted> accepted_;  // UAS: 2xx awaiting ACK, by dialog key
+  // Their timers, a min-heap by deadline, and the keys whose 2xx is due
+  // again: timers and flushing never walk every call awaiting its ACK.
+  // Entries of a 2xx acknowledged or rescheduled since are skipped.
+  struct AcceptedDeadline {
+    TimePoint at;
+    std::string key;
+    bool operator>(const AcceptedDeadline& o) const { return at > o.at; }
+  };
+  std::vector<AcceptedDeadline> accepted_deadlines_;
+  std::deque<std::string> accepted_due_;
   struct UacAck {
     std::uint32_t cseq = 0;  // of the INVITE it acknowledges
     std::string bytes;

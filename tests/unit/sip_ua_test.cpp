@@ -174,6 +174,32 @@ TEST_CASE("the UAS retransmits its 2xx until the ACK, then gives up after 64*T1 
   CHECK(q.ended == std::vector<std::string>{"no ACK"});
 }
 
+TEST_CASE("a retransmitted re-INVITE gets the 2xx again while its ACK is awaited (§13.3.1.4)") {
+  Pair p;
+  p.uac.send_request(invite(p.uac.ids()), false, 2, p.net.now);
+  p.net.flush();
+  REQUIRE(p.uac_dialogs.size() == 1);
+  // A re-INVITE built by hand: its 2xx matches no client transaction of the
+  // UAC, so nothing ACKs it.
+  Dialog::Request r;
+  r.method = "INVITE";
+  r.via = "SIP/2.0/UDP 192.0.2.1:5060;branch=" + p.uac.ids().branch();
+  r.contact = "<sip:alice@192.0.2.1:5060>";
+  const std::string reinvite = p.uac_dialogs.front()->make_request(r);
+  const auto count_200 = [&p] {
+    return std::count_if(p.net.b_sent.begin(), p.net.b_sent.end(), [](const std::string& s) {
+      return s.starts_with("SIP/2.0 200") && s.find("CSeq: 2 INVITE") != std::string::npos;
+    });
+  };
+  p.net.deliver(p.uas, reinvite, Source{"192.0.2.1", 5060, false, 1});
+  p.net.flush();
+  CHECK(count_200() == 1);
+  p.net.deliver(p.uas, reinvite, Source{"192.0.2.1", 5060, false, 1});
+  p.net.flush();
+  CHECK(count_200() == 2);
+  CHECK(std::count(p.uas_methods.begin(), p.uas_methods.end(), "INVITE") == 2);  // the retransmission never reached it
+}
+
 TEST_CASE("CANCEL of an unanswered INVITE: 200 to the CANCEL, 487 to the INVITE, the UAC ACKs the 487 (§9.2)") {
   Pair p;
   p.auto_answer = false;

@@ -106,17 +106,36 @@ struct Closed {
   error_code reason;
 };
 
-// A layer with its messages and connection closes collected.
+// A ReceivedMessage with its bytes copied out of the layer's buffer.
+struct Received {
+  explicit Received(const ReceivedMessage& m)
+      : bytes(m.bytes), source(m.source), local(m.local), connection(m.connection) {}
+  std::string bytes;
+  TransportAddress source;
+  TransportAddress local;
+  ConnectionId connection;
+
+  Transport transport() const { return source.transport; }
+};
+
+struct SendError {
+  std::uint64_t tag;
+  error_code reason;
+};
+
+// A layer with its messages, connection closes and send() failures collected.
 struct Node {
   Node(const asio::any_io_executor& ex, TransportConfig config = {})
-      : layer(ex, std::move(config)), messages(ex), closes(ex) {
-    layer.set_message_handler([this](ReceivedMessage&& m) { messages.push(std::move(m)); });
+      : layer(ex, std::move(config)), messages(ex), closes(ex), send_errors(ex) {
+    layer.set_message_handler([this](const ReceivedMessage& m) { messages.push(Received(m)); });
     layer.set_close_handler(
         [this](ConnectionId id, const TransportAddress& peer, error_code reason) { closes.push({id, peer, reason}); });
+    layer.set_send_error_handler([this](std::uint64_t tag, error_code reason) { send_errors.push({tag, reason}); });
   }
   TransportLayer layer;
-  Inbox<ReceivedMessage> messages;
+  Inbox<Received> messages;
   Inbox<Closed> closes;
+  Inbox<SendError> send_errors;
 };
 
 // Reads until `enough(data)`, the end of the stream, an error or the time limit
@@ -199,7 +218,7 @@ TEST_CASE("UDP round trip over IPv4 and IPv6, symmetric ports") {
       auto [ec, id] = co_await a.layer.async_send({lb}, request(), use_tuple);
       CHECK(!ec);
       CHECK(id == 0);
-      const ReceivedMessage m = co_await b.messages.next();
+      const Received m = co_await b.messages.next();
       CHECK(m.bytes == request());
       CHECK(m.source == la);  // sent from the listening socket (RFC 3581)
       CHECK(m.local == lb);
@@ -208,12 +227,25 @@ TEST_CASE("UDP round trip over IPv4 and IPv6, symmetric ports") {
 
       auto [ec2, id2] = co_await b.layer.async_send({m.source}, response(), use_tuple);
       CHECK(!ec2);
-      const ReceivedMessage r = co_await a.messages.next();
+      const Received r = co_await a.messages.next();
       CHECK(r.bytes == response());
       CHECK(r.source == lb);
       CHECK(b.messages.items.empty());
     });
   }
+}
+
+TEST_CASE("UDP send(): datagrams go out in order, with nothing to complete on success") {
+  run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    Node a(ex), b(ex);
+    a.layer.listen(Transport::udp, v4);
+    const TransportAddress lb = b.layer.listen(Transport::udp, v4);
+    // More than one receive batch, sent before the receiver gets a turn
+    // (and few enough for the receiver's socket buffer).
+    for (int i = 0; i < 100; ++i) a.layer.send({lb}, request("call-" + std::to_string(i)), 7);
+    for (int i = 0; i < 100; ++i) CHECK((co_await b.messages.next()).bytes == request("call-" + std::to_string(i)));
+    CHECK(a.send_errors.items.empty());
+  });
 }
 
 TEST_CASE("UDP without a listener of the destination's family") {
@@ -222,6 +254,21 @@ TEST_CASE("UDP without a listener of the destination's family") {
     layer.listen(Transport::udp, v4);
     auto [ec, id] = co_await layer.async_send({{Transport::udp, v6, 5060}}, request(), use_tuple);
     CHECK(ec == TransportErrc::no_listener);
+
+    // send() tells the send-error handler, with the tag, never inside the call.
+    Node node(ex);
+    node.layer.listen(Transport::udp, v4);
+    node.layer.send({{Transport::udp, v6, 5060}}, request(), 42);
+    node.layer.send({{Transport::udp, v6, 5060}}, request(), 0);  // tag 0: not reported
+    CHECK(node.send_errors.items.empty());
+    const SendError e = co_await node.send_errors.next();
+    CHECK(e.tag == 42);
+    CHECK(e.reason == TransportErrc::no_listener);
+    node.layer.send({{Transport::udp, v6, 5060}}, request(), 43);
+    node.layer.close();  // nothing reported once closed
+    asio::steady_timer pause(ex, 50ms);
+    co_await pause.async_wait(use_tuple);
+    CHECK(node.send_errors.items.empty());
   });
 }
 
@@ -255,7 +302,7 @@ TEST_CASE("TCP: a message in small pieces and two pipelined messages arrive whol
         pause.expires_after(1ms);
         co_await pause.async_wait(use_tuple);
       }
-      const ReceivedMessage m = co_await server.messages.next();
+      const Received m = co_await server.messages.next();
       CHECK(m.bytes == message);
       CHECK(m.connection != 0);
       CHECK(m.transport() == Transport::tcp);
@@ -264,8 +311,8 @@ TEST_CASE("TCP: a message in small pieces and two pipelined messages arrive whol
       CHECK(m.local == local);
 
       co_await asio::async_write(client, asio::buffer(request("two") + "\r\n" + request("three", "xyz")), use_tuple);
-      const ReceivedMessage m2 = co_await server.messages.next();
-      const ReceivedMessage m3 = co_await server.messages.next();
+      const Received m2 = co_await server.messages.next();
+      const Received m3 = co_await server.messages.next();
       CHECK(m2.bytes == request("two"));
       CHECK(m3.bytes == request("three", "xyz"));
       CHECK(m2.connection == m.connection);
@@ -341,7 +388,7 @@ TEST_CASE("TCP: a response sent with the connection id goes back on that connect
     tcp::socket client(ex);
     co_await client.async_connect(tcp_endpoint(local), use_tuple);
     co_await asio::async_write(client, asio::buffer(request()), use_tuple);
-    const ReceivedMessage m = co_await server.messages.next();
+    const Received m = co_await server.messages.next();
 
     auto [ec, id] = co_await server.layer.async_send({m.source, m.connection}, response(), use_tuple);
     CHECK(!ec);
@@ -359,6 +406,10 @@ TEST_CASE("TCP: a response sent with the connection id goes back on that connect
     auto [ec2, id2] =
         co_await server.layer.async_send({{Transport::tcp, {}, 0}, m.connection}, response(), use_tuple);
     CHECK(ec2 == TransportErrc::connection_closed);
+    server.layer.send({{Transport::tcp, {}, 0}, m.connection}, response(), 5);
+    const SendError e = co_await server.send_errors.next();
+    CHECK(e.tag == 5);
+    CHECK(e.reason == TransportErrc::connection_closed);
   });
 }
 
@@ -374,8 +425,8 @@ TEST_CASE("TCP: two sends to one address share a connection, which carries answe
       client.layer.async_send({local}, request("one"), record);
       client.layer.async_send({local}, request("two"), record);
       CHECK(done.empty());  // completions never run inside async_send
-      const ReceivedMessage m1 = co_await server.messages.next();
-      const ReceivedMessage m2 = co_await server.messages.next();
+      const Received m1 = co_await server.messages.next();
+      const Received m2 = co_await server.messages.next();
       CHECK(m1.bytes == request("one"));
       CHECK(m2.bytes == request("two"));
       CHECK(m1.connection == m2.connection);
@@ -384,7 +435,7 @@ TEST_CASE("TCP: two sends to one address share a connection, which carries answe
 
       auto [ec, id] = co_await server.layer.async_send({m1.source, m1.connection}, response(), use_tuple);
       CHECK(!ec);
-      const ReceivedMessage r = co_await client.messages.next();
+      const Received r = co_await client.messages.next();
       CHECK(r.bytes == response());
       CHECK(r.source == local);
       REQUIRE(done.size() == 2);
@@ -478,7 +529,7 @@ TEST_CASE("closing the layer cancels what is pending; a handler may destroy the 
     // Destroying the layer from inside its own message handler.
     auto server = std::make_unique<TransportLayer>(ex);
     bool called = false;
-    server->set_message_handler([&](ReceivedMessage&&) {
+    server->set_message_handler([&](const ReceivedMessage&) {
       called = true;
       server.reset();
     });
@@ -536,13 +587,13 @@ TEST_CASE("TLS: a verified round trip, by host name and by IP address") {
         CHECK(local.transport == Transport::tls);
         auto [ec, id] = co_await client.layer.async_send({local, 0, host}, request("tls", "secret"), use_tuple);
         CHECK_MESSAGE(!ec, ec.message());
-        const ReceivedMessage m = co_await server.messages.next();
+        const Received m = co_await server.messages.next();
         CHECK(m.bytes == request("tls", "secret"));
         CHECK(m.transport() == Transport::tls);
         CHECK(m.connection != 0);
         auto [rec, rid] = co_await server.layer.async_send({m.source, m.connection}, response("tls"), use_tuple);
         CHECK(!rec);
-        const ReceivedMessage r = co_await client.messages.next();
+        const Received r = co_await client.messages.next();
         CHECK(r.bytes == response("tls"));
         CHECK(r.connection == id);
         CHECK(r.source == local);
