@@ -35,8 +35,10 @@ bool ServerTransaction::respond(int code, std::string response, TimePoint now) {
     state_ = State::proceeding;
     return true;
   }
-  // The final response: sent from where it is kept, after what is queued.
+  // The final response: sent from where it is kept, after what is queued,
+  // and kept up to 64*T1 (Timer J / H): without the writer's spare capacity.
   last_response_ = std::move(response);
+  last_response_.shrink_to_fit();
   resend_ = true;
   state_ = State::completed;
   if (invite_) {

@@ -70,11 +70,13 @@ std::string_view server_method(const Message& request) {
 TransactionId TransactionLayer::start_client(std::string request, bool reliable, std::uint64_t context,
                                              TimePoint now) {
   const TransactionId id = next_id_++;
-  Client& c = clients_.try_emplace(id, std::move(request), reliable, timers_, now, context).first->second;
+  Client& c =
+      *clients_.try_emplace(id, std::make_unique<Client>(std::move(request), reliable, timers_, now, context))
+           .first->second;
   const Message& req = c.txn.request();
   client_key(key_, req.vias.empty() ? std::string_view{} : req.vias.front().branch(), req.method);
   c.key = key_;
-  client_keys_[c.key] = id;
+  client_keys_[match_key(c.key)] = id;
   after_client(id, c);
   return id;
 }
@@ -83,9 +85,9 @@ Incoming TransactionLayer::on_message(const Message& msg, bool reliable, std::ui
   if (!msg.is_request) {
     const std::string_view branch = msg.vias.empty() ? std::string_view{} : msg.vias.front().branch();
     client_key(key_, branch, msg.cseq.method);
-    const auto k = client_keys_.find(key_);
+    const auto k = client_keys_.find(match_key(key_));
     if (k == client_keys_.end()) return {Incoming::Kind::stray_response};
-    Client& c = clients_.at(k->second);
+    Client& c = *clients_.at(k->second);
     const TransactionId id = k->second;
     const ClientEvent e = c.txn.on_response(msg, now);
     after_client(id, c);
@@ -93,10 +95,11 @@ Incoming TransactionLayer::on_message(const Message& msg, bool reliable, std::ui
   }
 
   server_key(key_, msg, server_method(msg));
-  const auto k = server_keys_.find(key_);
+  const MatchKey key = match_key(key_);
+  const auto k = server_keys_.find(key);
   if (k != server_keys_.end()) {
     const TransactionId id = k->second;
-    Server& s = servers_.at(id);
+    Server& s = *servers_.at(id);
     if (msg.method == "ACK") {
       const ServerEvent e = s.txn.on_ack(now);
       after_server(id, s);
@@ -110,28 +113,30 @@ Incoming TransactionLayer::on_message(const Message& msg, bool reliable, std::ui
   // 2xx; it belongs to the dialog layer.
   if (msg.method == "ACK") return {Incoming::Kind::ack, 0};
   const TransactionId id = next_id_++;
-  const Server& s = servers_.try_emplace(id, msg.method == "INVITE", reliable, timers_, key_, context).first->second;
-  server_keys_.emplace(s.key, id);
+  const Server& s =
+      *servers_.try_emplace(id, std::make_unique<Server>(msg.method == "INVITE", reliable, timers_, key_, context))
+           .first->second;
+  server_keys_.emplace(MatchKey{s.key, key.hash}, id);
   return {Incoming::Kind::request, id};
 }
 
 bool TransactionLayer::respond(TransactionId id, int code, std::string response, TimePoint now) {
   const auto it = servers_.find(id);
   if (it == servers_.end()) return false;
-  const bool sent = it->second.txn.respond(code, std::move(response), now);
-  after_server(id, it->second);
+  const bool sent = it->second->txn.respond(code, std::move(response), now);
+  after_server(id, *it->second);
   return sent;
 }
 
 void TransactionLayer::on_transport_error(TransactionId id) {
   if (const auto c = clients_.find(id); c != clients_.end()) {
-    if (c->second.txn.on_transport_error() == ClientEvent::transport_error)
-      push_event(TransactionEvent::Kind::transport_error, id, c->second.context);
-    after_client(id, c->second);
+    if (c->second->txn.on_transport_error() == ClientEvent::transport_error)
+      push_event(TransactionEvent::Kind::transport_error, id, c->second->context);
+    after_client(id, *c->second);
   } else if (const auto s = servers_.find(id); s != servers_.end()) {
-    if (s->second.txn.on_transport_error() == ServerEvent::transport_error)
-      push_event(TransactionEvent::Kind::transport_error, id, s->second.context);
-    after_server(id, s->second);
+    if (s->second->txn.on_transport_error() == ServerEvent::transport_error)
+      push_event(TransactionEvent::Kind::transport_error, id, s->second->context);
+    after_server(id, *s->second);
   }
 }
 
@@ -140,8 +145,8 @@ std::optional<TimePoint> TransactionLayer::next_timeout() {
   while (!deadlines_.empty()) {
     const Deadline& d = deadlines_.top();
     std::optional<TimePoint> current;
-    if (const auto c = clients_.find(d.id); c != clients_.end()) current = c->second.txn.next_timeout();
-    else if (const auto s = servers_.find(d.id); s != servers_.end()) current = s->second.txn.next_timeout();
+    if (const auto c = clients_.find(d.id); c != clients_.end()) current = c->second->txn.next_timeout();
+    else if (const auto s = servers_.find(d.id); s != servers_.end()) current = s->second->txn.next_timeout();
     if (current && *current == d.at) return d.at;
     deadlines_.pop();
   }
@@ -154,16 +159,16 @@ void TransactionLayer::on_timeout(TimePoint now) {
     if (!next || *next > now) return;
     const TransactionId id = deadlines_.top().id;
     deadlines_.pop();
-    if (auto c = clients_.find(id); c != clients_.end()) c->second.scheduled.reset();
-    else if (auto s = servers_.find(id); s != servers_.end()) s->second.scheduled.reset();
+    if (auto c = clients_.find(id); c != clients_.end()) c->second->scheduled.reset();
+    else if (auto s = servers_.find(id); s != servers_.end()) s->second->scheduled.reset();
     if (const auto c = clients_.find(id); c != clients_.end()) {
-      const ClientEvent e = c->second.txn.on_timeout(now);
-      if (e == ClientEvent::timeout) push_event(TransactionEvent::Kind::timeout, id, c->second.context);
-      after_client(id, c->second);
+      const ClientEvent e = c->second->txn.on_timeout(now);
+      if (e == ClientEvent::timeout) push_event(TransactionEvent::Kind::timeout, id, c->second->context);
+      after_client(id, *c->second);
     } else if (const auto s = servers_.find(id); s != servers_.end()) {
-      const ServerEvent e = s->second.txn.on_timeout(now);
-      if (e == ServerEvent::ack_timeout) push_event(TransactionEvent::Kind::ack_timeout, id, s->second.context);
-      after_server(id, s->second);
+      const ServerEvent e = s->second->txn.on_timeout(now);
+      if (e == ServerEvent::ack_timeout) push_event(TransactionEvent::Kind::ack_timeout, id, s->second->context);
+      after_server(id, *s->second);
     }
   }
 }
@@ -172,7 +177,7 @@ void TransactionLayer::after_client(TransactionId id, Client& c) {
   pending_transmit_.push_back(id);
   if (c.txn.state() == ClientTransaction::State::terminated) {
     push_event(TransactionEvent::Kind::terminated, id, c.context);
-    client_keys_.erase(std::string_view(c.key));
+    client_keys_.erase(match_key(c.key));
     clients_.erase(id);
     return;
   }
@@ -183,7 +188,7 @@ void TransactionLayer::after_server(TransactionId id, Server& s) {
   pending_transmit_.push_back(id);
   if (s.txn.state() == ServerTransaction::State::terminated) {
     push_event(TransactionEvent::Kind::terminated, id, s.context);
-    server_keys_.erase(std::string_view(s.key));
+    server_keys_.erase(match_key(s.key));
     servers_.erase(id);
     return;
   }
@@ -205,11 +210,11 @@ std::optional<Transmit> TransactionLayer::poll_transmit() {
     std::optional<std::string_view> bytes;
     std::uint64_t context = 0;
     if (const auto c = clients_.find(id); c != clients_.end()) {
-      bytes = c->second.txn.poll_transmit();
-      context = c->second.context;
+      bytes = c->second->txn.poll_transmit();
+      context = c->second->context;
     } else if (const auto s = servers_.find(id); s != servers_.end()) {
-      bytes = s->second.txn.poll_transmit();
-      context = s->second.context;
+      bytes = s->second->txn.poll_transmit();
+      context = s->second->context;
     }
     if (bytes) return Transmit{id, context, *bytes};
     pending_transmit_.pop_front();
@@ -228,13 +233,13 @@ std::optional<TransactionEvent> TransactionLayer::poll_event() {
 
 TransactionId TransactionLayer::find_server(const Message& request, std::string_view method) const {
   server_key(key_, request, method);
-  const auto it = server_keys_.find(key_);
+  const auto it = server_keys_.find(match_key(key_));
   return it == server_keys_.end() ? 0 : it->second;
 }
 
 const ClientTransaction* TransactionLayer::client(TransactionId id) const {
   const auto it = clients_.find(id);
-  return it == clients_.end() ? nullptr : &it->second.txn;
+  return it == clients_.end() ? nullptr : &it->second->txn;
 }
 
 }  // namespace cosip::sip

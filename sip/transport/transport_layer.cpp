@@ -6,10 +6,10 @@
 //
 // UDP flow (no coroutine: one datagram costs a few system calls, not an
 // operation and a frame of its own):
-//   readable -> datagrams read without blocking into the listener's one
-//   buffer, each handed up in place, until none is left (then wait for
-//   readable again) or a batch is done (then post the rest behind the
-//   executor's other work)
+//   readable -> datagrams read without blocking, several per recvmmsg(2)
+//   into the listener's slots, each handed up in place, until none is left
+//   (then wait for readable again) or a batch is done (then post the rest
+//   behind the executor's other work)
 //   send -> straight to the socket; only when its buffer is full is the
 //   datagram copied into the listener's backlog, sent in order once writable
 //
@@ -23,6 +23,8 @@
 #include <deque>
 #include <limits>
 #include <unordered_map>
+
+#include <sys/socket.h>
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -46,8 +48,10 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // Shorter than any SIP message can be: keep-alives, stray STUN bytes, noise.
 constexpr std::size_t min_datagram_size = 16;
-// Datagrams read in one go before the executor's other work gets a turn.
-constexpr std::size_t udp_receive_batch = 64;
+// Datagrams one recvmmsg(2) takes, each into a slot of its own, and calls
+// made in one go before the executor's other work gets a turn.
+constexpr std::size_t udp_receive_slots = 16;
+constexpr std::size_t udp_receive_rounds = 4;
 // One read from a stream; the framer holds at most Limits::max_message_size.
 constexpr std::size_t stream_read_size = 8192;
 
@@ -91,7 +95,13 @@ struct UdpListener {
   explicit UdpListener(const asio::any_io_executor& ex) : socket(ex) {}
   udp::socket socket;
   TransportAddress local;
-  std::vector<char> buffer;      // the datagram being handed up
+  // recvmmsg(2): udp_receive_slots slots of max_message_size + 1 bytes (one
+  // byte over the limit tells a datagram too large from one that fits).
+  std::size_t slot_size = 0;
+  std::vector<char> buffer;
+  std::array<::mmsghdr, udp_receive_slots> headers{};
+  std::array<::iovec, udp_receive_slots> vectors{};
+  std::array<udp::endpoint, udp_receive_slots> peers;
   std::deque<Datagram> backlog;  // sends waiting for room in the socket's buffer
   std::size_t backlog_bytes = 0;
   bool waiting_writable = false;
@@ -205,8 +215,15 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
         l->socket.set_option(asio::socket_base::send_buffer_size(size));
       }
       l->local = to_address(l->socket.local_endpoint());
-      // One byte over the limit tells a datagram too large from one that fits.
-      l->buffer.resize(config_.limits.max_message_size + 1);
+      l->slot_size = config_.limits.max_message_size + 1;
+      l->buffer.resize(udp_receive_slots * l->slot_size);
+      for (std::size_t i = 0; i < udp_receive_slots; ++i) {
+        l->vectors[i] = {l->buffer.data() + i * l->slot_size, l->slot_size};
+        l->headers[i].msg_hdr.msg_name = l->peers[i].data();
+        l->headers[i].msg_hdr.msg_namelen = static_cast<::socklen_t>(l->peers[i].capacity());
+        l->headers[i].msg_hdr.msg_iov = &l->vectors[i];
+        l->headers[i].msg_hdr.msg_iovlen = 1;
+      }
       udp_.push_back(l);
       wait_readable(l);
       return l->local;
@@ -422,18 +439,28 @@ class TransportCore : public std::enable_shared_from_this<TransportCore> {
     });
   }
 
+  // Reads with recvmmsg(2): what the socket holds, several datagrams a call.
   void receive_datagrams(const std::shared_ptr<UdpListener>& l) {
-    for (std::size_t i = 0; i < udp_receive_batch; ++i) {
-      udp::endpoint from;
-      error_code ec;
-      const std::size_t n = l->socket.receive_from(asio::buffer(l->buffer), from, 0, ec);
-      if (ec == asio::error::would_block) return wait_readable(l);
+    UdpListener& u = *l;
+    for (std::size_t round = 0; round < udp_receive_rounds; ++round) {
+      const int n = ::recvmmsg(u.socket.native_handle(), u.headers.data(), udp_receive_slots, MSG_DONTWAIT, nullptr);
       // Linux reports ICMP errors of earlier sends here: they end nothing.
-      if (ec || n > config_.limits.max_message_size || n < min_datagram_size) continue;
-      const std::string_view data(l->buffer.data(), n);
-      if (data.find_first_not_of("\r\n") == std::string_view::npos) continue;  // keep-alive
-      deliver({data, to_address(from), l->local, 0});
-      if (closed_ || !l->socket.is_open()) return;  // the handler closed the layer
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) continue;
+      for (int i = 0; i < n; ++i) {
+        ::msghdr& header = u.headers[i].msg_hdr;
+        udp::endpoint& from = u.peers[i];
+        from.resize(header.msg_namelen);
+        header.msg_namelen = static_cast<::socklen_t>(from.capacity());  // for the next call
+        const std::size_t size = u.headers[i].msg_len;
+        if (size > config_.limits.max_message_size || size < min_datagram_size) continue;
+        const std::string_view data(u.buffer.data() + static_cast<std::size_t>(i) * u.slot_size, size);
+        if (data.find_first_not_of("\r\n") == std::string_view::npos) continue;  // keep-alive
+        deliver({data, to_address(from), u.local, 0});
+        if (closed_ || !u.socket.is_open()) return;  // the handler closed the layer
+      }
+      // Fewer than asked for: the socket is empty, so a new datagram will
+      // make it readable again.
+      if (n < static_cast<int>(udp_receive_slots)) return wait_readable(l);
     }
     // More may be waiting: read on after the work already queued.
     asio::post(executor_, [self = shared_from_this(), l] {

@@ -1,6 +1,7 @@
 #include "sip/ua/user_agent.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -93,31 +94,35 @@ std::string UserAgent::via_for(Transport transport) const {
   return "SIP/2.0/" + std::string(to_string(transport)) + " " + core_->config().via_sent_by;
 }
 
-namespace {
-
-// The peer table's key: address bytes, port, transport and connection, with
-// no text formatting on the per-message path.
-std::string peer_key(const SendTarget& target) {
-  std::string key;
+UserAgent::PeerKey UserAgent::peer_key(const SendTarget& target) {
+  PeerKey key;
   const auto& a = target.address.address;
   if (a.is_v4()) {
     const auto bytes = a.to_v4().to_bytes();
-    key.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    std::copy(bytes.begin(), bytes.end(), key.address.begin());
   } else {
-    const auto bytes = a.to_v6().to_bytes();
-    key.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    key.address = a.to_v6().to_bytes();
+    key.v6 = true;
   }
-  const std::uint16_t port = target.address.port;
-  key.append(reinterpret_cast<const char*>(&port), sizeof port);
-  key += static_cast<char>(target.address.transport);
-  key.append(reinterpret_cast<const char*>(&target.connection), sizeof target.connection);
+  key.port = target.address.port;
+  key.transport = target.address.transport;
+  key.connection = target.connection;
   return key;
 }
 
-}  // namespace
+std::size_t UserAgent::PeerKeyHash::operator()(const PeerKey& k) const {
+  std::uint64_t high = 0, low = 0;
+  std::memcpy(&high, k.address.data(), sizeof high);
+  std::memcpy(&low, k.address.data() + sizeof high, sizeof low);
+  const std::uint64_t rest =
+      (std::uint64_t{k.port} << 16) | (std::uint64_t{k.v6} << 8) | static_cast<std::uint64_t>(k.transport);
+  const std::uint64_t h = high * 0x9e3779b97f4a7c15 ^ low * 0xc2b2ae3d27d4eb4f ^ rest * 0x165667b19e3779f9 ^
+                          k.connection * 0xd6e8feb86659fd93;
+  return static_cast<std::size_t>(h ^ (h >> 29));
+}
 
 std::uint64_t UserAgent::context_for(const SendTarget& target) {
-  std::string key = peer_key(target);
+  const PeerKey key = peer_key(target);
   const auto it = context_ids_.find(key);
   if (it != context_ids_.end()) return it->second;
   // Peers are forgotten once no transaction can still refer to them; a
@@ -135,7 +140,7 @@ std::uint64_t UserAgent::context_for(const SendTarget& target) {
   }
   const std::uint64_t id = next_context_++;
   context_ids_.emplace(key, id);
-  contexts_.emplace(id, Peer{target, std::move(key), target.address.address.to_string(), now()});
+  contexts_.emplace(id, Peer{target, key, target.address.address.to_string(), now()});
   return id;
 }
 

@@ -19,6 +19,7 @@
 //   core's dialogs is offered to each usage, else answered 481.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -107,13 +108,27 @@ class UserAgent {
   std::vector<TransportAddress> listeners_;
   TraceHandler trace_;
   // Peers the core refers to by context: where responses and retransmissions go.
+  // Keyed by address bytes, port, transport and connection: no text and no
+  // allocation on the per-message path.
+  struct PeerKey {
+    std::array<unsigned char, 16> address{};  // IPv4 in the first four bytes
+    std::uint16_t port = 0;
+    Transport transport = Transport::udp;
+    bool v6 = false;
+    ConnectionId connection = 0;
+    bool operator==(const PeerKey&) const = default;
+  };
+  struct PeerKeyHash {
+    std::size_t operator()(const PeerKey& k) const;
+  };
   struct Peer {
     SendTarget target;
-    std::string key;
+    PeerKey key;
     std::string address_text;  // for Via received (§18.2.1), formatted once
     TimePoint last_used;
   };
-  std::unordered_map<std::string, std::uint64_t> context_ids_;
+  static PeerKey peer_key(const SendTarget& target);
+  std::unordered_map<PeerKey, std::uint64_t, PeerKeyHash> context_ids_;
   std::unordered_map<std::uint64_t, Peer> contexts_;
   UserAgentCore::Callbacks callbacks_;  // handed to the core in start()
   std::uint64_t next_context_ = 1;

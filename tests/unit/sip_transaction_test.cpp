@@ -235,6 +235,21 @@ TEST_CASE("INVITE server: a 180 and a 200 given before the shell drains are both
   CHECK(sent[1].starts_with("SIP/2.0 200"));
 }
 
+TEST_CASE("INVITE server: a 180 due again and superseded by a 200 before the drain: only the 200 goes") {
+  TransactionLayer layer;
+  const TimePoint t0{};
+  const std::string req = request("INVITE");
+  Parsed invite(req);
+  const Incoming in = layer.on_message(invite.msg, false, 0, t0);
+  layer.respond(in.id, 180, response_for(req, 180), t0);
+  CHECK(drain(layer).size() == 1);
+  CHECK(layer.on_message(invite.msg, false, 0, t0 + 10ms).kind == Incoming::Kind::absorbed);  // the 180 is due
+  layer.respond(in.id, 200, response_for(req, 200), t0 + 10ms);
+  const auto sent = drain(layer);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].starts_with("SIP/2.0 200"));
+}
+
 TEST_CASE("INVITE server: without an ACK Timer H gives up and tells the TU") {
   TransactionLayer layer;
   const TimePoint t0{};
