@@ -1,0 +1,43 @@
+#include "media/tone.hpp"
+
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+namespace cosip::media {
+
+ToneGenerator::ToneGenerator(double frequency_hz, int sample_rate, double amplitude)
+    : step_(2 * std::numbers::pi * frequency_hz / sample_rate), peak_(amplitude * 32767.0) {}
+
+void ToneGenerator::fill(std::span<std::int16_t> out) {
+  for (std::int16_t& s : out) {
+    s = static_cast<std::int16_t>(std::lround(peak_ * std::sin(phase_)));
+    phase_ = std::fmod(phase_ + step_, 2 * std::numbers::pi);
+  }
+}
+
+double tone_energy_share(std::span<const std::int16_t> samples, int sample_rate, double frequency_hz) {
+  if (samples.empty()) return 0;
+  // Goertzel: the power of one DFT bin at the exact frequency.
+  const double coefficient = 2 * std::cos(2 * std::numbers::pi * frequency_hz / sample_rate);
+  double s1 = 0, s2 = 0, energy = 0;
+  for (const std::int16_t x : samples) {
+    const double s0 = x + coefficient * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+    energy += static_cast<double>(x) * x;
+  }
+  if (energy == 0) return 0;
+  const double bin_power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+  // A sine of amplitude A over N samples: bin power N^2 A^2 / 4, energy N A^2 / 2.
+  return bin_power * 2 / (static_cast<double>(samples.size()) * energy);
+}
+
+double rms_dbfs(std::span<const std::int16_t> samples) {
+  double energy = 0;
+  for (const std::int16_t x : samples) energy += static_cast<double>(x) * x;
+  if (energy == 0) return -std::numeric_limits<double>::infinity();
+  return 10 * std::log10(energy / static_cast<double>(samples.size()) / (32768.0 * 32768.0));
+}
+
+}  // namespace cosip::media
