@@ -60,7 +60,9 @@ SequenceVerdict ReceiverStatistics::on_packet(std::uint16_t sequence, std::uint3
     }
     return SequenceVerdict::probation;
   }
-  if (udelta < limits_.max_dropout) {
+  if (udelta == 0) {
+    verdict = SequenceVerdict::late;  // a duplicate of the highest
+  } else if (udelta < limits_.max_dropout) {
     // In order, with a permissible gap; a smaller number means a wrap.
     if (sequence < max_seq_) ++cycles_;
     max_seq_ = sequence;
