@@ -63,18 +63,21 @@ TelephoneEventSender::TelephoneEventSender(std::uint32_t clock_rate, std::chrono
                                            std::uint8_t volume)
     : clock_rate_(clock_rate), packet_time_(packet_time), volume_(volume & 0x3F) {}
 
+std::uint64_t TelephoneEventSender::packet_units() const {
+  const std::uint64_t ms = static_cast<std::uint64_t>(std::max<std::int64_t>(packet_time_.count(), 0));
+  return std::max<std::uint64_t>(clock_rate_ * ms / 1000, 1);
+}
+
 std::uint32_t TelephoneEventSender::units(std::chrono::milliseconds duration) const {
-  const std::uint64_t per_packet = static_cast<std::uint64_t>(clock_rate_) * packet_time_.count() / 1000;
-  const std::uint64_t total = static_cast<std::uint64_t>(clock_rate_) * std::max<std::int64_t>(duration.count(), 0) / 1000;
-  return static_cast<std::uint32_t>(std::max(total, per_packet));
+  const std::uint64_t ms = static_cast<std::uint64_t>(std::max<std::int64_t>(duration.count(), 0));
+  return static_cast<std::uint32_t>(std::max<std::uint64_t>(clock_rate_ * ms / 1000, packet_units()));
 }
 
 std::vector<TelephoneEventPacket> TelephoneEventSender::packets(std::uint8_t event, std::chrono::milliseconds duration,
                                                                 std::uint32_t timestamp) const {
   std::vector<TelephoneEventPacket> out;
-  const std::uint64_t per_packet =
-      std::max<std::uint64_t>(static_cast<std::uint64_t>(clock_rate_) * packet_time_.count() / 1000, 1);
-  const std::uint64_t total = units(duration);
+  const std::uint64_t per_packet = packet_units();
+  const std::uint64_t total = units(duration);  // at least one packet, so `out` is never empty
 
   std::uint64_t elapsed = 0;        // units since the event began
   std::uint64_t segment_start = 0;  // units from the event's start to the segment's

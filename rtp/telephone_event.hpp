@@ -85,10 +85,13 @@ class TelephoneEventSender {
   // shorter events are stretched to it), starting at RTP `timestamp`.
   std::vector<TelephoneEventPacket> packets(std::uint8_t event, std::chrono::milliseconds duration,
                                             std::uint32_t timestamp) const;
-  // The RTP timestamp span the event occupies (for the next audio packet).
+  // The RTP timestamp span the event occupies (for the next audio packet);
+  // the caller bounds `duration` (the packets are built in memory).
   std::uint32_t units(std::chrono::milliseconds duration) const;
 
  private:
+  std::uint64_t packet_units() const;  // timestamp units per packet, at least 1
+
   std::uint32_t clock_rate_;
   std::chrono::milliseconds packet_time_;
   std::uint8_t volume_;

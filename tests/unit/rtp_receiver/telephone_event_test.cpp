@@ -119,6 +119,8 @@ TEST_CASE("an event shorter than a packet lasts one packet; an uneven end is exa
   CHECK(packets[0].marker);
   CHECK(packets[0].payload.end);
   CHECK(packets[0].payload.duration == 160);
+  // A zero packet time still gives one packet (of one unit), not none.
+  CHECK(TelephoneEventSender(8000, milliseconds(0)).packets(0, milliseconds(0), 0).size() == 3);
   packets = sender.packets(0, milliseconds(50), 0);  // 400 units: 160, 320, 400 E ×3
   REQUIRE(packets.size() == 5);
   CHECK(packets[1].payload.duration == 320);
