@@ -20,8 +20,8 @@ std::chrono::nanoseconds to_duration(double seconds) {
 double deterministic_interval(const RtcpConfig& config, const IntervalInputs& in) {
   // §6.2: the reduced minimum scales with the session bandwidth.
   double min_time = config.minimum_interval;
-  if (config.reduced_minimum && config.session_bandwidth > 0)
-    min_time = 360.0 / (config.session_bandwidth / 1000.0);
+  if (config.reduced_minimum && config.session_bandwidth > 0 && (!config.multicast || in.we_sent))
+    min_time = std::min(min_time, 360.0 / (config.session_bandwidth / 1000.0));
   // §6.2: the first report may go after half the minimum.
   if (in.initial) min_time /= 2;
 
@@ -156,9 +156,9 @@ RtcpAction RtcpScheduler::leave(std::size_t bye_size, TimePoint now) {
 std::chrono::nanoseconds RtcpScheduler::member_timeout() const {
   RtcpConfig unreduced = config_;
   unreduced.reduced_minimum = false;
-  unreduced.minimum_interval = 5.0;
   IntervalInputs in = in_;
   in.initial = false;
+  in.we_sent = false;
   return to_duration(5 * deterministic_interval(unreduced, in));
 }
 

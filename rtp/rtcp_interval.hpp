@@ -27,8 +27,11 @@ struct RtcpConfig {
   double rtcp_fraction = 0.05;        // §6.2: RTCP gets 5 % of the session bandwidth
   double sender_fraction = 0.25;      // §6.2: a quarter of it for the senders
   double minimum_interval = 5.0;      // seconds (§6.2 RTCP_MIN_TIME)
-  // §6.2: the minimum may instead be 360 / (session bandwidth in kb/s) seconds.
+  // §6.2: the minimum may shrink to 360 / (session bandwidth in kb/s)
+  // seconds (below 5 s from 72 kb/s up); in a multicast session only
+  // while we send.
   bool reduced_minimum = false;
+  bool multicast = false;
   std::size_t initial_packet_size = 100;  // octets incl. UDP/IP: the first packet's size (§6.3.2)
 };
 
@@ -84,8 +87,8 @@ class RtcpScheduler {
   // or none with state closed when nothing was ever sent (no BYE is due).
   RtcpAction leave(std::size_t bye_size, TimePoint now);
 
-  // §6.3.5: members silent for this long time out: M = 5 times Td computed
-  // with the unreduced 5 s minimum.
+  // §6.3.5: members silent for this long time out: M = 5 times the Td of a
+  // receiver (we_sent false) with the fixed minimum, never the reduced one.
   std::chrono::nanoseconds member_timeout() const;
 
  private:

@@ -64,6 +64,14 @@ TEST_CASE("the minimum is 5 s, halved before the first report, or the reduced 36
   config.reduced_minimum = true;
   CHECK(deterministic_interval(config, inputs(2, 0, false, false, 100)) == doctest::Approx(1.0));
   CHECK(deterministic_interval(config, inputs(2, 0, false, true, 100)) == doctest::Approx(0.5));
+  // Below 72 kb/s the "reduced" minimum would exceed 5 s: 5 s stays.
+  config.session_bandwidth = 36000;
+  CHECK(deterministic_interval(config, inputs(2, 0, false, false, 10)) == doctest::Approx(5.0));
+  // In multicast only senders may use it.
+  config.session_bandwidth = 360000;
+  config.multicast = true;
+  CHECK(deterministic_interval(config, inputs(2, 0, false, false, 100)) == doctest::Approx(5.0));
+  CHECK(deterministic_interval(config, inputs(2, 1, true, false, 100)) == doctest::Approx(1.0));
   config.minimum_interval = 2.0;
   config.reduced_minimum = false;
   CHECK(deterministic_interval(config, inputs(2, 0, false, false, 100)) == doctest::Approx(2.0));
@@ -151,8 +159,19 @@ TEST_CASE("received reports move the average size; members time out after 5 Td")
   s.on_rtcp_received(420, false);  // 420/16 + 100 × 15/16 = 120
   CHECK(s.inputs().avg_rtcp_size == doctest::Approx(120.0));
   s.set_members(3, 0, t0);
-  // Td = max(5, 3 × 120 / 300) = 5 s, never the halved or reduced minimum.
+  // Td = max(5, 3 × 120 / 300) = 5 s, never the halved minimum.
   CHECK(std::chrono::duration<double>(s.member_timeout()).count() == doctest::Approx(25.0));
+  // A receiver's Td even while we send: 100 members, 10 senders, we among
+  // them: 90 × 120 / 300 = 36 s, not the senders' 10 × 120 / 100 = 12 s.
+  s.set_we_sent(true);
+  s.set_members(100, 10, t0);
+  CHECK(std::chrono::duration<double>(s.member_timeout()).count() == doctest::Approx(5 * 36.0));
+  // The reduced minimum never shortens it.
+  RtcpConfig reduced;
+  reduced.session_bandwidth = 360000;
+  reduced.reduced_minimum = true;
+  RtcpScheduler fast(reduced, t0, fixed(0.5));
+  CHECK(std::chrono::duration<double>(fast.member_timeout()).count() == doctest::Approx(25.0));
 }
 
 TEST_CASE("a seeded source gives the same intervals twice, spread over [0.5, 1.5) Td") {
