@@ -86,7 +86,7 @@ std::vector<TelephoneEventPacket> TelephoneEventSender::packets(std::uint8_t eve
   std::int64_t slot = 0;  // packet times since the event began
   const auto push = [&](std::uint64_t dur, bool end) {
     TelephoneEventPacket p;
-    p.marker = out.empty();  // §2.5.1.1: only the event's first packet
+    p.marker = out.empty();  // §2.5.1.2: only the event's first packet
     p.timestamp = segment_ts;
     p.payload = TelephoneEvent{event, end, false, volume_, static_cast<std::uint16_t>(dur)};
     p.send_at = slot * packet_time_;
@@ -145,7 +145,7 @@ void TelephoneEventReceiver::on_packet(std::uint32_t timestamp, const TelephoneE
       return;
     }
     if (!c.ended && p.event == c.event && timestamp == c.segment + max_duration) {
-      // §2.5.1.3: the next segment of a long event.
+      // §2.5.1.3 / §2.5.2: the next segment of a long event.
       c.segment = timestamp;
       c.duration = p.duration;
       c.volume = p.volume;
@@ -163,7 +163,7 @@ void TelephoneEventReceiver::on_packet(std::uint32_t timestamp, const TelephoneE
       out.push_back(notice(TelephoneEventNotice::Kind::end));
     }
   }
-  // §2.5.2.2: a new timestamp begins an event, marker bit or not (the
+  // §2.5.2: a new timestamp begins an event, marker bit or not (the
   // first packet may be lost).
   current_ = Current{p.event, p.volume, timestamp, timestamp, p.duration, p.end};
   out.push_back(notice(TelephoneEventNotice::Kind::begin));

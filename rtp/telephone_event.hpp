@@ -67,7 +67,7 @@ struct TelephoneEventPacket {
 };
 
 // RFC 4733 §2.5.1: the packets of one event, one per packet time.
-//  - the first has the marker bit (§2.5.1.1); all carry the event's start
+//  - the first has the marker bit (§2.5.1.2); all carry the event's start
 //    timestamp and the duration so far;
 //  - the end packet (E set, final duration) goes three times (§2.5.1.4);
 //  - an event longer than 0xFFFF units is cut into segments (§2.5.1.3): the
@@ -112,7 +112,7 @@ struct TelephoneEventNotice {
 // Turns the packets of one source into one begin and one end per event,
 // whatever the redundancy (repeated end packets), retransmissions, reordering
 // or loss (a lost first packet, lost end packets). Events are told apart by
-// their RTP timestamp (§2.5.2.2); a packet older than the current event is a
+// their RTP timestamp (§2.5.2); a packet older than the current event is a
 // late copy and is dropped.
 class TelephoneEventReceiver {
  public:
