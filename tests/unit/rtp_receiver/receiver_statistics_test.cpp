@@ -30,6 +30,14 @@ TEST_CASE("a new source is on probation until two packets arrive in sequence") {
   CHECK(s.extended_highest_sequence() == 106);
 }
 
+TEST_CASE("only validated packets are for delivery") {
+  CHECK_FALSE(deliverable(SequenceVerdict::probation));
+  CHECK_FALSE(deliverable(SequenceVerdict::jump));
+  CHECK(deliverable(SequenceVerdict::valid));
+  CHECK(deliverable(SequenceVerdict::late));
+  CHECK(deliverable(SequenceVerdict::restarted));
+}
+
 TEST_CASE("probation accepts 0 after 65535") {
   ReceiverStatistics s(1, 8000);
   CHECK(feed(s, 65535) == SequenceVerdict::probation);

@@ -48,6 +48,14 @@ TEST_CASE("SSRC, first sequence number and timestamp are drawn from the random s
   CHECK(a.ssrc() != other.ssrc());
 }
 
+TEST_CASE("the OS-seeded source differs between instances") {
+  const RandomSource a = os_random();
+  const RandomSource b = os_random();
+  bool differ = false;
+  for (int i = 0; i < 8; ++i) differ |= a() != b();  // equal 8 times: p = 2^-256
+  CHECK(differ);
+}
+
 TEST_CASE("after hold the timestamp advances by the wall time that passed") {
   SenderClock c(8000, t0, script({1, 100, 1000}));
   for (int i = 0; i < 50; ++i) {  // one second of 20 ms packets
