@@ -6,10 +6,12 @@
 // reconsideration (§6.3.7). A pure core: time is an input, the member table
 // is the caller's (it reports the counts), randomness is injected.
 //
-// Flow:
-//   running --timer, tn <= now--> awaiting_size --on_report_sent--> running
-//   running --leave (> 50 members)--> leaving --timer, tn <= now--> closed
-//   running --leave (<= 50 members)--> closed (send the BYE at once)
+// Flow (T recomputed at each expiry; tp = last transmission):
+//   running --timer, tp + T <= now--> awaiting_size --on_report_sent--> running
+//   running --timer, tp + T > now--> running (timer moved to tp + T)
+//   running --leave, > 50 members--> leaving --timer, tp + T <= now--> closed (BYE)
+//   running --leave, <= 50 members--> closed (BYE at once)
+//   running --leave, nothing ever sent--> closed (no BYE)
 #pragma once
 
 #include <chrono>
