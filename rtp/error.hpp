@@ -18,7 +18,7 @@ enum class Errc : std::uint8_t {
   bad_version,            // V is not 2
   bad_padding,            // P set, but the count octet is 0 or larger than what follows the header
   reserved_payload_type,  // 72-76 (RFC 3551 §6), or 64-95 under rtcp-mux (RFC 5761 §4)
-  bad_extension_element,  // an RFC 8285 element overruns the extension, or ID 0 has a length
+  bad_extension_element,  // an RFC 8285 element overruns the extension
   first_not_report,       // the first packet of a compound is neither SR nor RR (A.2)
   padding_not_last,       // P set on a packet other than the last of a compound (A.2)
   bad_report_count,       // the report blocks announced do not fit in the SR or RR

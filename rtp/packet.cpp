@@ -35,12 +35,9 @@ Step step(ExtensionForm form, ByteView data, std::size_t pos) {
     id = data[pos] >> 4;
     length = (data[pos] & 0x0F) + 1u;  // §4.2: the length field is one less than the data
     head = 1;
-    if (id == 15) return s;  // §4.2: reserved; the walk stops, the rest is ignored
-    if (id == 0) {           // §4.2: ID 0 is padding only, which has no length
-      s.kind = Step::Kind::malformed;
-      s.detail = "one-byte element with ID 0 and a length";
-      return s;
-    }
+    // §4.2: ID 15 is reserved; §4.1.2: ID 0 (padding) must have no length.
+    // Either ends the walk, the bytes after it ignored.
+    if (id == 15 || id == 0) return s;
   } else {
     if (data.size() - pos < 2) {
       s.kind = Step::Kind::malformed;

@@ -69,9 +69,10 @@ struct ExtensionElement {
 };
 
 // The elements of an extension, in order, padding bytes skipped (RFC 8285
-// §4.1). In the one-byte form an ID of 15 ends the walk, the bytes after it
-// ignored (§4.2). A generic extension has no elements. A malformed element
-// (checked by parse()) ends the walk too.
+// §4.1). In the one-byte form an ID of 15 (§4.2), or an ID of 0 with a
+// nonzero length (§4.1.2), ends the walk, the bytes after it ignored. A
+// generic extension has no elements. An element overrunning the data
+// (which parse() refuses) ends the walk too.
 class ExtensionElements {
  public:
   class iterator {

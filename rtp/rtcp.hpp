@@ -6,10 +6,13 @@
 // SR, RR, SDES, BYE and APP (§6.4-§6.7) are decoded; any other packet type
 // (RTPFB, PSFB, XR, ...) is kept whole as an OpaquePacket. The checks are
 // those of RFC 3550 Appendix A.2: version 2 on every packet, SR or RR first,
-// padding only on the last packet, and packet lengths that add up exactly to
-// the compound's. Each body must be filled exactly by what its count
-// announces (report blocks plus any profile extension for SR/RR, chunks and
-// their null-octet terminators for SDES, sources and the reason for BYE).
+// padding only on the last packet (a lone SR or RR is its own last packet),
+// and packet lengths that add up exactly to the compound's. Each body must
+// be filled exactly by what its count announces (report blocks plus any
+// profile extension for SR/RR, chunks and their null-octet terminators for
+// SDES, sources and the reason for BYE). Not checked: that a CNAME is
+// present (§6.1 asks senders for it; A.2 does not test it). Reduced-size
+// RTCP (RFC 5506, no report first) is refused.
 //
 // Texts and opaque data are views into the parsed bytes; the compound must
 // not outlive them. The vectors of a compound are its only allocations.
