@@ -170,7 +170,8 @@ TEST_CASE("RFC 8285 one-byte elements") {
     CHECK(els[0].data[15] == 0x0f);
   }
   SUBCASE("an extension of padding only has no elements") {
-    const Packet p = parse_ok(hex("90 6f 00 01  00 00 00 01  00 00 00 01  be de 00 01  00 00 00 00"));
+    const Bytes bytes = hex("90 6f 00 01  00 00 00 01  00 00 00 01  be de 00 01  00 00 00 00");
+    const Packet p = parse_ok(bytes);
     CHECK(collect(*p.extension).empty());
   }
 }
@@ -191,7 +192,8 @@ TEST_CASE("RFC 8285 two-byte elements") {
   CHECK(serialize_ok(p) == bytes);
 
   SUBCASE("ID 15 is an ordinary ID in this form") {
-    const Packet q = parse_ok(hex("90 6f 00 01  00 00 00 01  00 00 00 01  10 00 00 01  0f 01 aa 00"));
+    const Bytes id15 = hex("90 6f 00 01  00 00 00 01  00 00 00 01  10 00 00 01  0f 01 aa 00");
+    const Packet q = parse_ok(id15);
     const auto e = collect(*q.extension);
     REQUIRE(e.size() == 1);
     CHECK(e[0].id == 15);
