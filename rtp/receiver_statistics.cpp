@@ -115,8 +115,8 @@ std::int32_t ReceiverStatistics::cumulative_lost() const {
   return static_cast<std::int32_t>(std::clamp<std::int64_t>(lost, -0x800000, 0x7FFFFF));
 }
 
-ReceptionReport ReceiverStatistics::make_report(TimePoint now) {
-  ReceptionReport r;
+ReportBlock ReceiverStatistics::make_report(TimePoint now) {
+  ReportBlock r;
   r.ssrc = ssrc_;
   // A.3: the fraction lost over the interval since the previous report;
   // zero when duplicates outnumber losses.

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "rtp/rtcp.hpp"
 #include "rtp/session_time.hpp"
 
 namespace cosip::rtp {
@@ -37,18 +38,6 @@ constexpr bool deliverable(SequenceVerdict v) {
   return v == SequenceVerdict::valid || v == SequenceVerdict::late || v == SequenceVerdict::restarted;
 }
 
-// The fields of one reception report block (RFC 3550 §6.4.1), as numbers.
-struct ReceptionReport {
-  std::uint32_t ssrc = 0;
-  std::uint8_t fraction_lost = 0;              // fixed point, lost/expected * 256
-  std::int32_t cumulative_lost = 0;            // 24-bit signed range
-  std::uint32_t extended_highest_sequence = 0;
-  std::uint32_t jitter = 0;                    // timestamp units
-  std::uint32_t last_sr = 0;                   // LSR: middle 32 bits of the SR's NTP time
-  std::uint32_t delay_since_last_sr = 0;       // DLSR: units of 1/65536 s
-
-  bool operator==(const ReceptionReport&) const = default;
-};
 
 class ReceiverStatistics {
  public:
@@ -61,7 +50,7 @@ class ReceiverStatistics {
   void on_sender_report(std::uint64_t ntp_timestamp, TimePoint arrival);
 
   // The report block for the next RTCP report; starts a new loss interval (A.3).
-  ReceptionReport make_report(TimePoint now);
+  ReportBlock make_report(TimePoint now);
 
   std::uint32_t ssrc() const { return ssrc_; }
   bool validated() const { return probation_ == 0 && seen_; }

@@ -54,7 +54,7 @@ TEST_CASE("the sequence number wraps at 65535 into a new cycle") {
   CHECK(s.expected() == 65538 - 65534 + 1);  // 5
   CHECK(s.received() == 5);
   CHECK(s.cumulative_lost() == 0);
-  const ReceptionReport r = s.make_report(t0);
+  const ReportBlock r = s.make_report(t0);
   CHECK(r.extended_highest_sequence == 0x00010002);
   CHECK(r.fraction_lost == 0);
 }
@@ -63,7 +63,7 @@ TEST_CASE("a burst of loss shows in the cumulative count and the interval's frac
   ReceiverStatistics s(7, 8000);
   feed(s, 1);
   for (std::uint16_t seq = 2; seq <= 10; ++seq) feed(s, seq);
-  ReceptionReport r = s.make_report(t0);
+  ReportBlock r = s.make_report(t0);
   CHECK(r.fraction_lost == 0);
   CHECK(r.cumulative_lost == 0);
   // 11..20 lost, 21..30 arrive.
@@ -89,7 +89,7 @@ TEST_CASE("reordered packets are counted, not lost") {
   CHECK(feed(s, 2) == SequenceVerdict::valid);
   CHECK(feed(s, 3) == SequenceVerdict::valid);
   CHECK(feed(s, 5) == SequenceVerdict::valid);
-  ReceptionReport r = s.make_report(t0);
+  ReportBlock r = s.make_report(t0);
   CHECK(r.cumulative_lost == 1);  // 4 is missing so far
   CHECK(r.fraction_lost == 64);   // 1 of 4
   CHECK(feed(s, 4) == SequenceVerdict::late);
@@ -209,7 +209,7 @@ TEST_CASE("LSR and DLSR come from the last sender report") {
   ReceiverStatistics s(1, 8000);
   feed(s, 1);
   feed(s, 2);
-  ReceptionReport r = s.make_report(t0);
+  ReportBlock r = s.make_report(t0);
   CHECK(r.last_sr == 0);
   CHECK(r.delay_since_last_sr == 0);
   s.on_sender_report(0x0123456789ABCDEFull, t0);
