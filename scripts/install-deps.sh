@@ -55,7 +55,10 @@ EOF
   fi
   apt-cache showsrc libsrtp2 2>/dev/null | grep -q '^Package:' || $SUDO apt-get update -qq
   mkdir -p "$cache"
-  (cd "$cache" && apt-get source --download-only -qq libsrtp2)
+  # As root apt cannot hand the download to its _apt user in this directory.
+  sandbox=()
+  [ "$(id -u)" -ne 0 ] || sandbox=(-o APT::Sandbox::User=root)
+  (cd "$cache" && apt-get source --download-only -qq "${sandbox[@]}" libsrtp2)
   if [ ! -f "$cache/$srtp_orig" ]; then
     echo "install-deps: apt-get source libsrtp2 did not give $srtp_orig (is bookworm's libsrtp2 still 2.5.0?)" >&2
     exit 1
