@@ -62,7 +62,9 @@ Candidate from_nice(const NiceCandidate& n) {
     case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE: c.type = CandidateType::peer_reflexive; break;
     case NICE_CANDIDATE_TYPE_RELAYED: c.type = CandidateType::relayed; break;
   }
-  // RFC 8839 §5.1: the related address of a reflexive or relayed candidate is its base.
+  // RFC 8839 §5.1 raddr/rport: the base of a server-reflexive candidate. For
+  // a relayed one it asks for the mapped address, which libnice does not
+  // keep; the base it gives is the host socket the allocation came from.
   if (c.type != CandidateType::host && nice_address_is_valid(&n.base_addr)) {
     nice_address_to_string(&n.base_addr, text);
     c.related_address = text;
