@@ -53,8 +53,12 @@ IceError from_sdp(const sdp::Candidate& in, Candidate& out) {
   out.priority = in.priority;
   out.address = in.address;
   out.port = in.port;
-  out.related_address = in.related_address;
-  out.related_port = in.related_port;
+  // RFC 8839 §5.1: a related address goes with a port, and not with a host
+  // candidate; anything else is diagnostics an agent does without.
+  if (out.type != CandidateType::host && !in.related_address.empty() && in.related_port) {
+    out.related_address = in.related_address;
+    out.related_port = in.related_port;
+  }
   return {};
 }
 

@@ -39,7 +39,8 @@ std::string to_sdp_value(const Candidate& c);
 
 // From a decoded a=candidate value (sdp::decode_candidate). A transport other
 // than UDP (RFC 6544 TCP) or an unknown type is refused; extensions are
-// ignored (RFC 8839 §5.1: an agent ignores what it does not understand).
+// ignored (RFC 8839 §5.1: an agent ignores what it does not understand), and
+// so is a related address without its port, or on a host candidate.
 IceError from_sdp(const sdp::Candidate& in, Candidate& out);
 
 // decode_candidate and from_sdp in one step.

@@ -54,6 +54,15 @@ TEST_CASE("candidate to and from the a=candidate value") {
     REQUIRE_FALSE(ice::parse_sdp_value("b 1 UDP 5 10.0.0.1 9 typ prflx", c));
     CHECK(c.type == ice::CandidateType::peer_reflexive);
   }
+  SUBCASE("a related address without its port, or on a host, is dropped") {
+    ice::Candidate c;
+    REQUIRE_FALSE(ice::parse_sdp_value("1 1 UDP 5 10.0.0.1 9 typ host raddr 10.0.0.2 rport 7", c));
+    CHECK(c.related_address.empty());
+    CHECK_FALSE(c.related_port);
+    REQUIRE_FALSE(ice::parse_sdp_value("1 1 UDP 5 10.0.0.1 9 typ relay raddr 10.0.0.2", c));
+    CHECK(c.related_address.empty());
+    CHECK(ice::to_sdp_value(c) == "1 1 UDP 5 10.0.0.1 9 typ relay");
+  }
   SUBCASE("refused: TCP, unknown type, malformed") {
     ice::Candidate c;
     CHECK(ice::parse_sdp_value("1 1 TCP 5 10.0.0.1 9 typ host tcptype active", c).code == ice::IceErrc::bad_transport);
