@@ -169,6 +169,8 @@ TEST_CASE("two agents connect over loopback host candidates") {
         if (offerer.received[c].size() < 3 || answerer.received[c].size() < 3) return false;
       return true;
     }, 5s));
+    CHECK(offerer.events_off_owner_thread == 0);
+    CHECK(answerer.events_off_owner_thread == 0);
     for (std::uint16_t c = 1; c <= components; ++c) {
       CHECK(answerer.received[c] == std::vector<std::string>{"to answerer " + std::to_string(c) + ".0",
                                                              "to answerer " + std::to_string(c) + ".1",
@@ -231,4 +233,30 @@ TEST_CASE("the controlling side with a wrong password: neither side is ready") {
   // pair of the controlling side is).
   CHECK_FALSE(answerer.ever(1, ice::ComponentState::ready));
   CHECK(answerer.pairs.empty());
+}
+
+// RFC 7675: consent to send is refreshed by a check every few seconds
+// (§5.1) and lapses when checks go unanswered; libnice 0.1.21 lets it lapse
+// after about 10 s (the RFC's default is 30 s) and then fails the component.
+// Both sides stay ready past that while both answer; once one side is gone,
+// the other reports failure.
+TEST_CASE("consent freshness: kept while the peer answers, lost when it goes away") {
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  IcePeer offerer(io, loopback_config(ice::Role::controlling, 1));
+  auto answerer = std::make_unique<IcePeer>(io, loopback_config(ice::Role::controlled, 1));
+  connect(io, offerer, *answerer);
+
+  CHECK_FALSE(run_until(io, [&] { return offerer.any_failed() || answerer->any_failed(); }, 13s));
+  REQUIRE_FALSE(offerer.send(1, "still here"));
+  REQUIRE(run_until(io, [&] { return !answerer->received[1].empty(); }, 2s));
+  CHECK(answerer->received[1].front() == "still here");
+
+  answerer.reset();
+  const auto gone = Clock::now();
+  REQUIRE(run_until(io, [&] { return offerer.last(1) == ice::ComponentState::failed; }, 40s));
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - gone).count();
+  MESSAGE("consent lost ", ms, " ms after the peer went away");
+  CHECK(ms >= 5000);  // at least one unanswered consent check interval (RFC 7675 §5.1)
+  CHECK(offerer.send(1, "x").code == ice::IceErrc::send_failed);
 }

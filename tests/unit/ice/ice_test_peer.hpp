@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -43,23 +44,39 @@ struct IcePeer {
   std::map<std::uint16_t, ice::SelectedPair> pairs;
   std::map<std::uint16_t, std::vector<std::string>> received;
   std::optional<Clock::time_point> all_ready_at;
+  // Every event must run on the thread that runs the io_context, never on
+  // libnice's GLib thread.
+  std::thread::id owner_thread = std::this_thread::get_id();
+  std::size_t events_off_owner_thread = 0;
   std::unique_ptr<ice::IceAgent> agent;
 
   IcePeer(boost::asio::io_context& io, ice::IceConfig config) {
     ice::IceEvents events;
-    events.gathering_done = [this] { gathered = true; };
+    events.gathering_done = [this] {
+      note_thread();
+      gathered = true;
+    };
     events.state_changed = [this](std::uint16_t component, ice::ComponentState s) {
+      note_thread();
       states[component].push_back(s);
       if (!all_ready_at && ready()) all_ready_at = Clock::now();
     };
-    events.selected_pair = [this](const ice::SelectedPair& p) { pairs[p.component] = p; };
+    events.selected_pair = [this](const ice::SelectedPair& p) {
+      note_thread();
+      pairs[p.component] = p;
+    };
     events.datagram = [this](std::uint16_t component, std::span<const std::byte> d) {
+      note_thread();
       received[component].emplace_back(reinterpret_cast<const char*>(d.data()), d.size());
     };
     agent = std::make_unique<ice::IceAgent>(io.get_executor(), std::move(config), std::move(events));
   }
   IcePeer(const IcePeer&) = delete;  // the events hold `this`
   IcePeer& operator=(const IcePeer&) = delete;
+
+  void note_thread() {
+    if (std::this_thread::get_id() != owner_thread) ++events_off_owner_thread;
+  }
 
   std::uint16_t components() const { return agent->config().components; }
 
