@@ -2,8 +2,9 @@
 // free loopback ports (and tshark capturing its traffic). Two agents gather a
 // server-reflexive candidate from coturn and connect; then connect again
 // forced through TURN relays (RFC 8656) and exchange data on each component;
-// a wrong TURN password yields no relayed candidate; and tshark decodes every
-// STUN/TURN packet of the run without a malformed one.
+// closing releases the allocations, and returns promptly even with the
+// server frozen; a wrong TURN password yields no relayed candidate; and
+// tshark decodes every STUN/TURN packet of the run without a malformed one.
 //
 // On loopback a server-reflexive address equals the host address, and libnice
 // prunes such a candidate as redundant (RFC 8445 §5.1.3). So the agents reach
@@ -22,6 +23,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -335,6 +337,25 @@ TEST_CASE("forced through TURN relays") {
       CHECK(answerer.pairs.at(c).local.type == ice::CandidateType::relayed);
       CHECK(offerer.pairs.at(c).remote.port == answerer.pairs.at(c).local.port);
     }
+
+    // Closing releases the allocations (RFC 8656 §7); with the server frozen
+    // (SIGSTOP) nothing answers, and the destructor must still return.
+    struct Thaw {
+      pid_t pid;
+      ~Thaw() { kill(pid, SIGCONT); }
+    };
+    const bool frozen = components == 2;
+    std::optional<Thaw> thaw;
+    if (frozen) {
+      REQUIRE(kill(s.turnserver.pid(), SIGSTOP) == 0);
+      thaw.emplace(Thaw{s.turnserver.pid()});
+    }
+    const auto closing = Clock::now();
+    offerer.agent.reset();
+    answerer.agent.reset();
+    const long close_ms = ms_since(closing);
+    MESSAGE("two agents closed in ", close_ms, " ms", std::string(frozen ? " (TURN server frozen)" : ""));
+    CHECK(close_ms < 10000);
   }
 }
 
@@ -376,7 +397,13 @@ TEST_CASE("tshark decodes every STUN/TURN packet, none malformed") {
   };
   const std::size_t packets = static_cast<std::size_t>(std::count(stun.begin(), stun.end(), '\n'));
   MESSAGE("STUN/TURN packets captured: ", packets, ", Allocate requests: ", count("0x0003"),
-          ", Binding requests: ", count("0x0001"));
+          ", Binding requests: ", count("0x0001"), ", Refresh requests: ", count("0x0004"));
+  // Every allocation of the run (2 + 4 forced relays) released on close
+  // with a Refresh of lifetime 0 (RFC 8656 §7).
+  const std::string releases = run_capture("tshark -r " + s.pcap +
+                                           " -Y 'stun.type == 0x0004 && stun.att.lifetime == 0'"
+                                           " -T fields -e frame.number 2>/dev/null");
+  CHECK(std::count(releases.begin(), releases.end(), '\n') >= 6);
   CHECK(count("0x0003") >= 4);  // Allocate, 401 and retried, per agent
   CHECK(count("0x0001") >= 2);  // Binding
   CHECK(packets >= 20);
