@@ -182,6 +182,23 @@ TEST_CASE("two agents connect over loopback host candidates") {
   }
 }
 
+// RFC 8445 §7.3.1.1: two agents that both think they control (glare of
+// offers) settle it with 487 Role Conflict and the tie-breakers, and connect.
+TEST_CASE("a role conflict is repaired") {
+  for (const ice::Role role : {ice::Role::controlling, ice::Role::controlled}) {
+    CAPTURE(role == ice::Role::controlling);
+    boost::asio::io_context io;
+    auto work = boost::asio::make_work_guard(io);
+    IcePeer a(io, loopback_config(role, 1));
+    IcePeer b(io, loopback_config(role, 1));
+    const long ms = connect(io, a, b);
+    MESSAGE("both ", std::string(role == ice::Role::controlling ? "controlling" : "controlled"), ": connected in ", ms, " ms");
+    REQUIRE_FALSE(a.send(1, "ping"));
+    REQUIRE(run_until(io, [&] { return !b.received[1].empty(); }, 2s));
+    CHECK(b.received[1].front() == "ping");
+  }
+}
+
 TEST_CASE("a wrong remote password never connects") {
   boost::asio::io_context io;
   auto work = boost::asio::make_work_guard(io);
