@@ -133,7 +133,7 @@ void on_receive(NiceAgent*, guint, guint component, guint length, gchar* bytes, 
 
 gboolean quit_loop_when_closed(gpointer data) {
   auto* glib = static_cast<IceAgent::Glib*>(data);
-  // Releases TURN allocations (RFC 8656 §7: a Refresh with lifetime 0) first.
+  // Releases TURN allocations (a Refresh with lifetime 0, RFC 8656) first.
   nice_agent_close_async(
       glib->agent, [](GObject*, GAsyncResult*, gpointer loop) { g_main_loop_quit(static_cast<GMainLoop*>(loop)); },
       glib->loop);

@@ -338,8 +338,9 @@ TEST_CASE("forced through TURN relays") {
       CHECK(offerer.pairs.at(c).remote.port == answerer.pairs.at(c).local.port);
     }
 
-    // Closing releases the allocations (RFC 8656 §7); with the server frozen
-    // (SIGSTOP) nothing answers, and the destructor must still return.
+    // Closing releases the allocations (a Refresh with lifetime 0, RFC 8656);
+    // with the server frozen (SIGSTOP) nothing answers, and the destructor
+    // must still return.
     struct Thaw {
       pid_t pid;
       ~Thaw() { kill(pid, SIGCONT); }
@@ -399,7 +400,7 @@ TEST_CASE("tshark decodes every STUN/TURN packet, none malformed") {
   MESSAGE("STUN/TURN packets captured: ", packets, ", Allocate requests: ", count("0x0003"),
           ", Binding requests: ", count("0x0001"), ", Refresh requests: ", count("0x0004"));
   // Every allocation of the run (2 + 4 forced relays) released on close
-  // with a Refresh of lifetime 0 (RFC 8656 §7).
+  // with a Refresh of lifetime 0 (RFC 8656).
   const std::string releases = run_capture("tshark -r " + s.pcap +
                                            " -Y 'stun.type == 0x0004 && stun.att.lifetime == 0'"
                                            " -T fields -e frame.number 2>/dev/null");
