@@ -18,6 +18,8 @@ packages=(
   sip-tester    # interop: SIPp calls the responder and answers cosip calls
   # interop: Kamailio as registrar, presence server and MSRP relay
   kamailio kamailio-presence-modules kamailio-sqlite-modules sqlite3
+  coturn        # interop: STUN/TURN server of the ICE test (turnserver, no service started)
+  tshark        # interop: decodes the ICE test's STUN/TURN capture (no malformed packets)
 )
 
 SUDO=""
