@@ -1,11 +1,13 @@
 #include "apps/call_command.hpp"
 
+#include <iomanip>
 #include <iostream>
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "apps/call_media.hpp"
 #include "sip/auth/digest.hpp"
 #include "sip/syntax/writer.hpp"
 #include "sip/ua/session_timer.hpp"
@@ -53,6 +55,22 @@ class Caller {
       return false;
     }
     target_.address.transport = transport;
+    if (options_.audio) {
+      CallMediaOptions m;
+      m.tone_hz = options_.tone_hz;
+      m.dtmf = options_.dtmf;
+      m.srtp = options_.srtp == "mandatory" ? sdp::SrtpMode::mandatory
+               : options_.srtp == "optional" ? sdp::SrtpMode::optional
+                                             : sdp::SrtpMode::off;
+      media_ = std::make_unique<CallMedia>(m);
+      std::string error;
+      if (!media_->open(error) || (offer_ = media_->offer(false, error)).empty()) {
+        std::cerr << "error: " << error << '\n';
+        return false;
+      }
+    } else {
+      offer_ = offer("sendrecv");
+    }
     if (!options_.user.empty()) digest_.add_account({options_.user, options_.password, {}});
     session_interval_ = static_cast<std::uint32_t>(options_.session_expires);
     call_id_ = ua_.core().ids().call_id("127.0.0.1");
@@ -85,7 +103,7 @@ class Caller {
     if (session_interval_ > 0) w.header(HeaderId::session_expires, std::to_string(session_interval_));
     if (min_se_ > 0) w.header(HeaderId::min_se, std::to_string(min_se_));
     for (const AuthHeader& h : auth) w.header(h.name(), h.value);
-    invite_ = w.finish(offer("sendrecv"), "application/sdp");
+    invite_ = w.finish(offer_, "application/sdp");
     invite_id_ = ua_.send_request(invite_, target_);
   }
 
@@ -148,6 +166,14 @@ class Caller {
         return;
       }
       dialog_ = dialog->id();
+      if (media_) {
+        std::string error;
+        if (!media_->on_answer(std::string(m.body), error)) {
+          finish(1, "media: " + error);
+          return;
+        }
+        std::cout << "media: RTP started" << std::endl;
+      }
       if (const std::optional<SessionExpires> se = session_expires(m))
         std::cout << "session timer: " << se->seconds << " s, refreshed by "
                   << (se->refresher == Refresher::uas ? "the callee" : "us") << std::endl;
@@ -158,6 +184,14 @@ class Caller {
     if (id == reinvite_id_ && code >= 200) {
       std::cout << "re-INVITE: " << code << " " << m.reason_phrase << std::endl;
       Dialog* d = ua_.core().find_dialog(dialog_);
+      if (media_ && code >= 300) media_->on_rejected();
+      if (media_ && code < 300) {
+        std::string error;
+        if (!media_->on_answer(std::string(m.body), error)) {
+          finish(1, "media: " + error);
+          return;
+        }
+      }
       if (code == 491 && !reinvite_retried_ && d != nullptr) {
         // §14.1: glare; try once more after the back-off.
         reinvite_retried_ = true;
@@ -199,7 +233,16 @@ class Caller {
     r.method = "INVITE";
     r.via = ua_.via_for(next.address.transport) + ";rport;branch=" + ua_.core().ids().branch();
     r.contact = "<" + ua_.core().config().contact + ">";
-    r.body = offer(direction);
+    if (media_) {
+      std::string error;
+      r.body = media_->offer(direction == "sendonly", error);
+      if (r.body.empty()) {
+        finish(1, "media: " + error);
+        return 0;
+      }
+    } else {
+      r.body = offer(direction);
+    }
     r.content_type = "application/sdp";
     return ua_.send_request(dialog.make_request(r), next);
   }
@@ -225,10 +268,35 @@ class Caller {
     done_ = true;
     status_ = status;
     std::cout << why << (status == 0 ? "" : " (not as expected)") << std::endl;
+    if (media_) {
+      media_->stop();
+      if (!media_report_as_expected(media_->report()) && status_ == 0) status_ = 1;
+    }
     // Let the last ACK or 200 leave before stopping.
     timer_.expires_after(std::chrono::milliseconds(200));
     timer_.async_wait([this](boost::system::error_code) { io_.stop(); });
     deadline_.cancel();
+  }
+
+  // One line on the call's audio; false when it misses what the options expect.
+  bool media_report_as_expected(const CallMediaReport& r) const {
+    const double share = media::median_tone_energy_share(r.samples, 8000, options_.expect_tone_hz > 0 ? options_.expect_tone_hz : options_.tone_hz);
+    std::cout << std::fixed << std::setprecision(2) << "media: sent " << r.packets_sent << " RTP packets, received "
+              << r.packets_received << " (lost " << r.packets_lost << ", jitter " << r.jitter_ms << " ms, dropped "
+              << r.dropped << ")" << (r.srtp_suite.empty() ? ", plain RTP" : ", SRTP " + r.srtp_suite)
+              << "; decoded " << r.samples.size() << " samples at " << media::rms_dbfs(r.samples) << " dBFS";
+    if (options_.expect_tone_hz > 0) std::cout << ", " << options_.expect_tone_hz << " Hz share " << share;
+    std::cout << "; digits received: \"" << r.digits << "\"" << std::endl;
+    bool ok = true;
+    if (options_.expect_tone_hz > 0 && (share < 0.5 || r.samples.size() < 8000)) {
+      std::cout << "media: the expected " << options_.expect_tone_hz << " Hz tone was not received" << std::endl;
+      ok = false;
+    }
+    if (!options_.expect_dtmf.empty() && r.digits != options_.expect_dtmf) {
+      std::cout << "media: digits \"" << options_.expect_dtmf << "\" expected" << std::endl;
+      ok = false;
+    }
+    return ok;
   }
 
   boost::asio::io_context& io_;
@@ -243,6 +311,8 @@ class Caller {
   std::string from_tag_;
   std::uint32_t cseq_ = 0;
   std::string invite_;
+  std::string offer_;  // the INVITE's SDP, the same again after a challenge
+  std::unique_ptr<CallMedia> media_;
   TransactionId invite_id_ = 0;
   TransactionId reinvite_id_ = 0;
   TransactionId refresh_id_ = 0;

@@ -21,6 +21,13 @@ struct CallOptions {
   bool verbose = false;
   std::string tls_ca;
   bool tls_no_verify = false;
+  // --audio: negotiated SDP and a real RTP stream sending a G.711 tone.
+  bool audio = false;
+  double tone_hz = 440;
+  std::string srtp = "off";      // off, optional or mandatory
+  std::string dtmf;              // RFC 4733 digits sent a second after the answer
+  double expect_tone_hz = 0;     // fail unless the received audio holds this tone
+  std::string expect_dtmf;       // fail unless exactly these digits arrive
 };
 
 // Exit status: 0 when the call went as the options expect, 1 when not, 2

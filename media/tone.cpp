@@ -1,8 +1,10 @@
 #include "media/tone.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <vector>
 
 namespace cosip::media {
 
@@ -31,6 +33,16 @@ double tone_energy_share(std::span<const std::int16_t> samples, int sample_rate,
   const double bin_power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
   // A sine of amplitude A over N samples: bin power N^2 A^2 / 4, energy N A^2 / 2.
   return bin_power * 2 / (static_cast<double>(samples.size()) * energy);
+}
+
+double median_tone_energy_share(std::span<const std::int16_t> samples, int sample_rate, double frequency_hz) {
+  const auto block = static_cast<std::size_t>(sample_rate / 2);
+  std::vector<double> shares;
+  for (std::size_t at = 0; block > 0 && at + block <= samples.size(); at += block)
+    shares.push_back(tone_energy_share(samples.subspan(at, block), sample_rate, frequency_hz));
+  if (shares.empty()) return 0;
+  std::nth_element(shares.begin(), shares.begin() + static_cast<std::ptrdiff_t>(shares.size() / 2), shares.end());
+  return shares[shares.size() / 2];
 }
 
 double rms_dbfs(std::span<const std::int16_t> samples) {

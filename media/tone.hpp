@@ -25,6 +25,12 @@ class ToneGenerator {
 // 1; 0 for silence.
 double tone_energy_share(std::span<const std::int16_t> samples, int sample_rate, double frequency_hz);
 
+// The median of tone_energy_share over blocks of half a second: a gap or
+// a phase jump in the signal (loss, an RFC 4733 event replacing audio)
+// spoils the blocks it falls in, not the whole measure. 0 when shorter
+// than one block.
+double median_tone_energy_share(std::span<const std::int16_t> samples, int sample_rate, double frequency_hz);
+
 // Root mean square level in dB relative to full scale; -inf for silence.
 double rms_dbfs(std::span<const std::int16_t> samples);
 

@@ -75,6 +75,14 @@ TEST_CASE("a tone through each law keeps its frequency") {
     CHECK(tone_energy_share(decoded, 8000, 440) > 0.95);
     CHECK(tone_energy_share(decoded, 8000, 1000) < 0.01);
   }
+  // A phase jump halfway spoils a whole-signal bin but only one block of the median.
+  std::vector<std::int16_t> jumped(16000);
+  ToneGenerator first(440, 8000, 0.5);
+  first.fill(std::span<std::int16_t>(jumped).first(8000));
+  ToneGenerator(440, 8000, -0.5).fill(std::span<std::int16_t>(jumped).subspan(8000));
+  CHECK(tone_energy_share(jumped, 8000, 440) < 0.5);
+  CHECK(median_tone_energy_share(jumped, 8000, 440) > 0.95);
+  CHECK(median_tone_energy_share(std::span<const std::int16_t>(jumped).first(100), 8000, 440) == 0);
   const std::vector<std::int16_t> silence(800, 0);
   CHECK(tone_energy_share(silence, 8000, 440) == 0);
 }

@@ -1,0 +1,84 @@
+// The audio of `cosip call --audio`: SDP offer/answer through the
+// negotiator, one RTP stream on a media thread of its own, a test tone
+// coded as G.711 going out, what comes in decoded and measured, and RFC 4733
+// digits both ways. A stand-in for the session layer's audio stream, for
+// interop tests and for trying a peer by hand.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "media/g711.hpp"
+#include "media/tone.hpp"
+#include "rtp/rtp_stream.hpp"
+#include "sdp/negotiator.hpp"
+
+namespace cosip::apps {
+
+struct CallMediaOptions {
+  double tone_hz = 440;
+  sdp::SrtpMode srtp = sdp::SrtpMode::off;
+  std::string dtmf;  // digits sent once the call is up
+};
+
+// What came out of the call's audio, for the summary and the checks.
+struct CallMediaReport {
+  std::uint64_t packets_sent = 0;
+  std::uint64_t packets_received = 0;
+  std::int64_t packets_lost = 0;
+  double jitter_ms = 0;
+  std::string srtp_suite;  // "" for plain RTP
+  std::uint64_t srtp_auth_failures = 0;
+  std::uint64_t dropped = 0;
+  std::string digits;  // RFC 4733 events received, in order
+  std::vector<std::int16_t> samples;  // decoded audio, 8 kHz
+  bool inactive = false;               // no packet for 5 s at some point
+};
+
+class CallMedia {
+ public:
+  explicit CallMedia(CallMediaOptions options);
+  ~CallMedia();
+
+  // Binds the RTP ports; false with `error` set when impossible.
+  bool open(std::string& error);
+  // Our SDP: the initial offer, or a re-offer (hold true: a=sendonly).
+  std::string offer(bool hold, std::string& error);
+  // The peer's answer to our last offer; starts or updates the stream.
+  bool on_answer(const std::string& sdp, std::string& error);
+  // The offer was refused (e.g. 488): the negotiation goes back (RFC 3264 §4).
+  void on_rejected();
+  // Stops the stream (RTCP BYE) and the media thread; then report() is final.
+  void stop();
+  const CallMediaReport& report() const { return report_; }
+
+ private:
+  void start_stream(const sdp::NegotiatedStream& audio, std::string& error);
+  void send_frame();
+  void send_digits(std::size_t next);
+
+  CallMediaOptions options_;
+  boost::asio::io_context io_;  // the media executor, on thread_
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::thread thread_;
+  boost::asio::steady_timer frame_timer_;
+  boost::asio::steady_timer digit_timer_;
+  std::shared_ptr<rtp::RtpStream> stream_;
+  std::optional<sdp::Negotiator> negotiator_;
+  media::ToneGenerator tone_;
+  media::G711Law law_ = media::G711Law::ulaw;
+  bool sending_ = false;  // the tone's frame timer runs
+  bool digits_started_ = false;
+  CallMediaReport report_;
+};
+
+}  // namespace cosip::apps

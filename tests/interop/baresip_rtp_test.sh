@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Interop: RTP and SRTP with baresip 1.0.0 (Debian), started here on loopback
+# with the recipe configs of peers/baresip (uas: auto-answer; uas-srtp: the
+# account demands SRTP, mediaenc=srtp-mand). `cosip call --audio` calls it:
+#   - cosip sends a 440 Hz tone as PCMU; baresip's sndfile module records
+#     what it decoded (dump-*-dec.wav), which must hold the tone;
+#   - baresip plays a 1000 Hz tone from a WAV file; cosip decodes it and
+#     fails unless the tone is there (--expect-tone);
+#   - cosip sends the RFC 4733 digits 159, which baresip must log as
+#     received; baresip sends 42 (ctrl_tcp `sndcode`), which cosip must
+#     report (--expect-dtmf).
+# Cases: plain RTP, SRTP mandatory on both sides, and a cosip that offers
+# no SRTP to the SRTP-mandatory account (refused: 488).
+# Usage: baresip_rtp_test.sh COSIP_BINARY PEERS_DIR TOOLS_DIR
+set -u
+cosip=$1
+peers=$2
+tools=$3
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+command -v baresip >/dev/null || { echo "baresip is not installed (package baresip)"; exit 1; }
+work=$(mktemp -d)
+passed=0
+failed=0
+baresip_pid=
+ctrl_pid=
+cleanup() {
+  [ -n "$ctrl_pid" ] && kill "$ctrl_pid" 2>/dev/null
+  [ -n "$baresip_pid" ] && kill "$baresip_pid" 2>/dev/null
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+python3 "$tools/wav_tone.py" make "$work/tone1000.wav" 8000 1000 30
+
+# start_baresip RECIPE DIR: baresip with RECIPE's config on free ports;
+# sets sip_port, ctrl_port, baresip_pid.
+start_baresip() {
+  local recipe=$1 dir=$2
+  mkdir -p "$dir/cfg" "$dir/rec"
+  sip_port=$(free_port)
+  ctrl_port=$(free_port)
+  local rtp_first=$(( ( $(free_port) / 2 ) * 2 ))
+  sed -e "s|@AUDIO_WAV@|$work/tone1000.wav|" -e "s|@RECORD_DIR@|$dir/rec|" \
+      -e "s|^sip_listen.*|sip_listen\t\t127.0.0.1:$sip_port|" \
+      -e "s|^ctrl_tcp_listen.*|ctrl_tcp_listen\t\t127.0.0.1:$ctrl_port|" \
+      -e "s|^rtp_ports.*|rtp_ports\t\t$rtp_first-$((rtp_first + 19))|" \
+      "$peers/$recipe/config" >"$dir/cfg/config"
+  sed -e "s|127.0.0.1:[0-9]*|127.0.0.1:$sip_port|" "$peers/$recipe/accounts" >"$dir/cfg/accounts"
+  baresip -f "$dir/cfg" >"$dir/baresip.log" 2>&1 &
+  baresip_pid=$!
+  for _ in $(seq 50); do
+    udp_port_bound "$sip_port" && return 0
+    sleep 0.1
+  done
+  echo "baresip did not start:"; tail -20 "$dir/baresip.log"; return 1
+}
+
+stop_baresip() {
+  [ -n "$ctrl_pid" ] && { kill "$ctrl_pid" 2>/dev/null; wait "$ctrl_pid" 2>/dev/null; }
+  ctrl_pid=
+  kill "$baresip_pid" 2>/dev/null
+  wait "$baresip_pid" 2>/dev/null
+  baresip_pid=
+}
+
+check() { # NAME CONDITION-DESCRIPTION RESULT(0/1)
+  if [ "$3" = 0 ]; then passed=$((passed + 1)); echo "ok   $1: $2"
+  else failed=$((failed + 1)); echo "FAIL $1: $2"; fi
+}
+
+# call_case NAME RECIPE SRTP
+call_case() {
+  local name=$1 recipe=$2 srtp=$3 dir="$work/$1"
+  start_baresip "$recipe" "$dir" || { check "$name" "baresip started" 1; return; }
+  python3 "$tools/baresip_ctrl.py" "$ctrl_port" CALL_ESTABLISHED sndcode 42 --timeout 20 >"$dir/ctrl.log" 2>&1 &
+  ctrl_pid=$!
+  for _ in $(seq 50); do grep -q connected "$dir/ctrl.log" 2>/dev/null && break; sleep 0.1; done
+  "$cosip" call "sip:uas@127.0.0.1:$sip_port" --audio --srtp "$srtp" --tone-hz 440 --dtmf 159 \
+    --hangup-ms 4000 --expect-tone 1000 --expect-dtmf 42 --timeout 20 >"$dir/cosip.out" 2>&1
+  local rc=$?
+  sleep 0.5
+  stop_baresip
+  check "$name" "cosip call exit 0 (1000 Hz tone and digits 42 received)" "$rc"
+  [ "$rc" = 0 ] || { cat "$dir/cosip.out"; tail -30 "$dir/baresip.log"; }
+  local dec
+  dec=$(ls "$dir"/rec/dump-*-dec.wav 2>/dev/null | head -1)
+  local share=0
+  [ -n "$dec" ] && share=$(python3 "$tools/wav_tone.py" share "$dec" 440 | cut -d' ' -f1)
+  python3 -c "import sys; sys.exit(0 if float('$share') > 0.5 else 1)"
+  check "$name" "baresip decoded cosip's 440 Hz tone (energy share $share)" $?
+  local digits
+  digits=$(grep -o "received event: '[0-9*#A-D]' (end=1)" "$dir/baresip.log" | cut -d"'" -f2 | tr -d '\n')
+  [ "$digits" = 159 ]
+  check "$name" "baresip received the digits 159 (got '$digits')" $?
+  if [ "$srtp" = mandatory ]; then
+    grep -q "RTP/SAVP" "$dir/cosip.out" 2>/dev/null || grep -q "SRTP AES_CM_128_HMAC_SHA1" "$dir/cosip.out"
+    check "$name" "the call used SRTP" $?
+  fi
+}
+
+call_case plain uas off
+call_case srtp-mandatory uas-srtp mandatory
+
+# A cosip without SRTP calling the SRTP-mandatory account: baresip refuses
+# the offer (488) and cosip reports the failed call.
+dir="$work/refused"
+if start_baresip uas-srtp "$dir"; then
+  "$cosip" call "sip:uas@127.0.0.1:$sip_port" --audio --srtp off --expect 488 --timeout 10 >"$dir/cosip.out" 2>&1
+  rc=$?
+  stop_baresip
+  check refused "plain RTP offered to an SRTP-mandatory account gets 488" "$rc"
+  [ "$rc" = 0 ] || cat "$dir/cosip.out"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

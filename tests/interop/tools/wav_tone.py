@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""WAV helpers for the RTP interop tests (standard library only).
+
+  wav_tone.py make FILE RATE HZ SECONDS   write a 16-bit mono sine at half scale
+  wav_tone.py share FILE HZ               print the median, over blocks of
+                                          0.5 s, of the share of the energy at
+                                          HZ (Goertzel bin; a pure tone gives
+                                          ~1; a block of silence 0), first
+                                          channel, and the sample count
+"""
+import math
+import struct
+import sys
+import wave
+
+
+def make(path, rate, hz, seconds):
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        frames = bytearray()
+        for n in range(int(rate * seconds)):
+            frames += struct.pack("<h", int(16383 * math.sin(2 * math.pi * hz * n / rate)))
+        w.writeframes(bytes(frames))
+
+
+def share(path, hz):
+    with wave.open(path, "rb") as w:
+        rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+        if width != 2:
+            raise SystemExit(f"{path}: {8 * width}-bit samples, 16 expected")
+        raw = w.readframes(w.getnframes())
+    samples = struct.unpack(f"<{len(raw) // 2}h", raw)[::channels]
+    # Per block: a phase jump (a gap, an RFC 4733 event replacing audio)
+    # would spread a whole-file bin's energy.
+    block = rate // 2
+    shares = sorted(block_share(samples[i:i + block], rate, hz) for i in range(0, len(samples) - block + 1, block))
+    return (shares[len(shares) // 2] if shares else 0.0), len(samples)
+
+
+def block_share(samples, rate, hz):
+    coefficient = 2 * math.cos(2 * math.pi * hz / rate)
+    s1 = s2 = energy = 0.0
+    for x in samples:
+        s1, s2 = x + coefficient * s1 - s2, s1
+        energy += x * x
+    if energy == 0:
+        return 0.0
+    power = s1 * s1 + s2 * s2 - coefficient * s1 * s2
+    return power * 2 / (len(samples) * energy)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "make":
+        make(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))
+    elif sys.argv[1] == "share":
+        value, count = share(sys.argv[2], float(sys.argv[3]))
+        print(f"{value:.3f} {count}")
+    else:
+        raise SystemExit(__doc__)
