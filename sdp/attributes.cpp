@@ -146,9 +146,15 @@ AttrError decode_connection_mode(std::string_view value, ConnectionMode& out) {
   return {};
 }
 
-bool is_supported_suite(std::string_view suite) {
-  return suite == "AES_CM_128_HMAC_SHA1_80" || suite == "AES_CM_128_HMAC_SHA1_32";
+std::size_t srtp_key_salt_bytes(std::string_view suite) {
+  // RFC 4568 §6.2: a 128-bit key and a 112-bit salt; RFC 7714 §14.2: a
+  // 128-bit key and a 96-bit salt.
+  if (suite == "AES_CM_128_HMAC_SHA1_80" || suite == "AES_CM_128_HMAC_SHA1_32") return 30;
+  if (suite == "AEAD_AES_128_GCM") return 28;
+  return 0;
 }
+
+bool is_supported_suite(std::string_view suite) { return srtp_key_salt_bytes(suite) != 0; }
 
 // crypto-attribute = "a=crypto:" tag 1*WSP crypto-suite 1*WSP key-params *(1*WSP session-param)
 // key-params = key-param *(";" key-param); key-param = "inline:" key-salt ["|" lifetime] ["|" mki]
@@ -171,8 +177,11 @@ AttrError decode_crypto(std::string_view value, Crypto& out) {
     std::string_view part;
     parts.next(k.key_salt);
     if (!is_base64(k.key_salt)) return fault(value, key, "bad key");
-    // §6.2: AES_CM_128 suites carry a 128-bit key and a 112-bit salt, 40 base64 characters.
-    if (is_supported_suite(suite) && k.key_salt.size() != 40) return fault(value, k.key_salt, "key and salt not 30 bytes");
+    // The decoded length the suite needs (base64: 3 bytes per 4 characters, less the padding).
+    const std::size_t padding = k.key_salt.size() - k.key_salt.find_last_not_of('=') - 1;
+    if (const std::size_t bytes = srtp_key_salt_bytes(suite);
+        bytes != 0 && (k.key_salt.size() % 4 != 0 || k.key_salt.size() / 4 * 3 - padding != bytes))
+      return fault(value, k.key_salt, bytes == 30 ? "key and salt not 30 bytes" : "key and salt not 28 bytes");
     while (parts.next(part)) {
       const std::size_t colon = part.find(':');
       if (colon != std::string_view::npos) {  // mki = mki-value ":" mki-length

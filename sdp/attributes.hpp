@@ -84,7 +84,9 @@ struct Crypto {
 };
 AttrError decode_crypto(std::string_view value, Crypto& out);
 std::string encode(const Crypto& c);
-// The suites cosip's SRTP supports, with their key||salt length (RFC 4568 §6.2).
+// The suites cosip's SRTP supports: their key||salt length in bytes
+// (RFC 4568 §6.2, RFC 7714 §14.2), 0 for any other suite.
+std::size_t srtp_key_salt_bytes(std::string_view suite);
 bool is_supported_suite(std::string_view suite);
 
 // a=ice-ufrag / a=ice-pwd (RFC 8839 §5.4): ice-char = ALPHA / DIGIT / "+" / "/",

@@ -49,8 +49,8 @@ struct AudioCodec {
 
 // An SDES key (RFC 4568 inline key-params) for one suite.
 struct SrtpKey {
-  std::string suite;     // AES_CM_128_HMAC_SHA1_80 / _32
-  std::string key_salt;  // base64 of 30 bytes
+  std::string suite;     // AES_CM_128_HMAC_SHA1_80 / _32, AEAD_AES_128_GCM
+  std::string key_salt;  // base64 of srtp_key_salt_bytes(suite) bytes
 };
 
 struct IceParameters {

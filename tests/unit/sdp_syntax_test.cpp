@@ -267,6 +267,14 @@ TEST_CASE("crypto (RFC 4568): suites, lifetime, MKI, session parameters") {
   CHECK(again.keys[0].lifetime == c.keys[0].lifetime);
   CHECK(is_supported_suite("AES_CM_128_HMAC_SHA1_80"));
   CHECK_FALSE(is_supported_suite("AEAD_AES_256_GCM"));
+  // RFC 7714 §14.2: AEAD_AES_128_GCM takes 28 bytes (40 base64 characters
+  // too, two of them padding), the AES_CM suites 30.
+  CHECK(is_supported_suite("AEAD_AES_128_GCM"));
+  CHECK_FALSE(decode_crypto("1 AEAD_AES_128_GCM inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw==", c));
+  CHECK(std::string(decode_crypto("1 AEAD_AES_128_GCM inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", c).what) ==
+        "key and salt not 28 bytes");
+  CHECK(std::string(decode_crypto("1 AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw==", c).what) ==
+        "key and salt not 30 bytes");
   CHECK(std::string(decode_crypto("1 AES_CM_128_HMAC_SHA1_80 inline:c2hvcnQ=", c).what) == "key and salt not 30 bytes");
   CHECK(decode_crypto("1 AES_CM_128_HMAC_SHA1_80 key:abc", c));
   CHECK(decode_crypto("x AES_CM_128_HMAC_SHA1_80 inline:abc", c).offset == 0);
