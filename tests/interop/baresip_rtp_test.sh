@@ -8,7 +8,10 @@
 #     fails unless the tone is there (--expect-tone);
 #   - cosip sends the RFC 4733 digits 159, which baresip must log as
 #     received; baresip sends 42 (ctrl_tcp `sndcode`), which cosip must
-#     report (--expect-dtmf).
+#     report (--expect-dtmf);
+#   - tshark captures the call on loopback and decodes it (RTP and RTCP
+#     found through the SIP's SDP): RTP, RTCP and RFC 4733 events present,
+#     no malformed packet.
 # Cases: plain RTP, SRTP mandatory on both sides, and a cosip that offers
 # no SRTP to the SRTP-mandatory account (refused: 488).
 # Usage: baresip_rtp_test.sh COSIP_BINARY PEERS_DIR TOOLS_DIR
@@ -19,12 +22,15 @@ tools=$3
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 command -v baresip >/dev/null || { echo "baresip is not installed (package baresip)"; exit 1; }
+command -v tshark >/dev/null || { echo "tshark is not installed (package tshark)"; exit 1; }
 work=$(mktemp -d)
 passed=0
 failed=0
 baresip_pid=
 ctrl_pid=
+tshark_pid=
 cleanup() {
+  [ -n "$tshark_pid" ] && kill "$tshark_pid" 2>/dev/null
   [ -n "$ctrl_pid" ] && kill "$ctrl_pid" 2>/dev/null
   [ -n "$baresip_pid" ] && kill "$baresip_pid" 2>/dev/null
   [ -n "${KEEP:-}" ] || rm -rf "$work"
@@ -76,10 +82,14 @@ call_case() {
   python3 "$tools/baresip_ctrl.py" "$ctrl_port" CALL_ESTABLISHED sndcode 42 --timeout 20 >"$dir/ctrl.log" 2>&1 &
   ctrl_pid=$!
   for _ in $(seq 50); do grep -q connected "$dir/ctrl.log" 2>/dev/null && break; sleep 0.1; done
+  tshark -i lo -f udp -w "$dir/call.pcap" >"$dir/tshark.log" 2>&1 &
+  tshark_pid=$!
+  for _ in $(seq 100); do grep -q Capturing "$dir/tshark.log" 2>/dev/null && break; sleep 0.1; done
   "$cosip" call "sip:uas@127.0.0.1:$sip_port" --audio --srtp "$srtp" --tone-hz 440 --dtmf 159 \
     --hangup-ms 4000 --expect-tone 1000 --expect-dtmf 42 --timeout 20 >"$dir/cosip.out" 2>&1
   local rc=$?
   sleep 0.5
+  kill -INT "$tshark_pid" 2>/dev/null; wait "$tshark_pid" 2>/dev/null; tshark_pid=
   stop_baresip
   check "$name" "cosip call exit 0 (1000 Hz tone and digits 42 received)" "$rc"
   [ "$rc" = 0 ] || { cat "$dir/cosip.out"; tail -30 "$dir/baresip.log"; }
@@ -93,6 +103,17 @@ call_case() {
   digits=$(grep -o "received event: '[0-9*#A-D]' (end=1)" "$dir/baresip.log" | cut -d"'" -f2 | tr -d '\n')
   [ "$digits" = 159 ]
   check "$name" "baresip received the digits 159 (got '$digits')" $?
+  local decode=(tshark -r "$dir/call.pcap" -d "udp.port==$sip_port,sip")
+  local malformed rtp rtcp events
+  malformed=$("${decode[@]}" -Y _ws.malformed 2>/dev/null | wc -l)
+  rtp=$("${decode[@]}" -Y "rtp and not rtpevent" 2>/dev/null | wc -l)
+  rtcp=$("${decode[@]}" -Y rtcp.version 2>/dev/null | wc -l)  # RTCP and SRTCP
+  events=$("${decode[@]}" -Y rtpevent 2>/dev/null | wc -l)
+  # Under SRTP the events' payload is encrypted: tshark cannot see them.
+  local want_events=12
+  [ "$srtp" = mandatory ] && want_events=0
+  [ "$malformed" = 0 ] && [ "$rtp" -gt 300 ] && [ "$rtcp" -ge 1 ] && [ "$events" -ge "$want_events" ]
+  check "$name" "tshark: $rtp RTP, $rtcp RTCP, $events RFC 4733 packets, $malformed malformed" $?
   if [ "$srtp" = mandatory ]; then
     grep -q "RTP/SAVP" "$dir/cosip.out" 2>/dev/null || grep -q "SRTP AES_CM_128_HMAC_SHA1" "$dir/cosip.out"
     check "$name" "the call used SRTP" $?
