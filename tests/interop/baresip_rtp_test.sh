@@ -134,5 +134,5 @@ if start_baresip uas-srtp "$dir"; then
   [ "$rc" = 0 ] || cat "$dir/cosip.out"
 fi
 
-echo "$passed passed, $failed failed"
+echo "cases: $passed passed, $failed failed"
 [ "$failed" = 0 ]
