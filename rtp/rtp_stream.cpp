@@ -41,6 +41,7 @@ struct RtpStream::Impl : std::enable_shared_from_this<RtpStream::Impl> {
   asio::steady_timer timer;
   RtpSession session;
   RtpSessionConfig config;
+  std::uint16_t local_port = 0;  // kept: the socket may be closed
   udp::endpoint remote_rtp;
   udp::endpoint remote_rtcp;
   bool latched_rtp = false;
@@ -121,7 +122,10 @@ std::shared_ptr<RtpStream> RtpStream::open(const asio::any_io_executor& executor
       impl->rtcp_socket.open(address.is_v4() ? udp::v4() : udp::v6(), ec);
       if (!ec) impl->rtcp_socket.bind({address, static_cast<std::uint16_t>(port + 1)}, ec);
     }
-    if (!ec) return std::shared_ptr<RtpStream>(new RtpStream(impl));
+    if (!ec) {
+      impl->local_port = static_cast<std::uint16_t>(port);
+      return std::shared_ptr<RtpStream>(new RtpStream(impl));
+    }
     impl->rtp_socket.close(ec);
     impl->rtcp_socket.close(ec);
   }
@@ -132,7 +136,7 @@ std::shared_ptr<RtpStream> RtpStream::open(const asio::any_io_executor& executor
 
 RtpStream::~RtpStream() { stop(); }
 
-std::uint16_t RtpStream::port() const { return impl_->rtp_socket.local_endpoint().port(); }
+std::uint16_t RtpStream::port() const { return impl_->local_port; }
 
 SrtpError RtpStream::start(const RtpSessionConfig& config, const udp::endpoint& remote_rtp,
                            const udp::endpoint& remote_rtcp, Callbacks callbacks) {

@@ -228,3 +228,27 @@ TEST_CASE("leaving sends an RTCP BYE that the peer takes as the source's end") {
   CHECK(b.session.remote_left());
   CHECK_FALSE(a.session.poll_transmit(now + 10s));
 }
+
+TEST_CASE("new SRTP keys from a re-INVITE: the stream goes on under them") {
+  const auto key = [] { return *generate_key_salt(SrtpSuite::aes_cm_128_hmac_sha1_80); };
+  const std::string a1 = key(), b1 = key(), a2 = key(), b2 = key();
+  TimePoint now{};
+  Peer a(now, 14), b(now, 15);
+  REQUIRE_FALSE(a.session.configure(config(a1, b1), now));
+  REQUIRE_FALSE(b.session.configure(config(b1, a1), now));
+  run(a, b, now, 200ms);
+  const std::size_t before = b.audio.size();
+  REQUIRE(before == 9);
+  REQUIRE_FALSE(a.session.configure(config(a2, b2), now));
+  REQUIRE_FALSE(b.session.configure(config(b2, a2), now));
+  run(a, b, now, 200ms);
+  CHECK(b.audio.size() == before + 10);
+  CHECK(b.session.counters().srtp_auth_failures == 0);
+  // A packet under the old key no longer authenticates.
+  Peer old(now, 16);
+  REQUIRE_FALSE(old.session.configure(config(a1, b1), now));
+  auto t = old.session.send_audio(frame_a, 160, now);
+  REQUIRE(t);
+  b.deliver(t->bytes, false, now);
+  CHECK(b.drops.back() == DropReason::srtp_auth_failure);
+}
