@@ -124,6 +124,7 @@ void CallMedia::start_stream(const sdp::NegotiatedStream& audio, std::string& er
   config.clock_rate = audio.clock_rate;
   config.telephone_event_payload_type = audio.telephone_event_payload_type;
   config.rtcp_mux = audio.rtcp_mux;
+  config.send = audio.direction == sdp::Direction::sendrecv || audio.direction == sdp::Direction::sendonly;
   config.cname = "cosip@127.0.0.1";
   config.srtp_required = options_.srtp == sdp::SrtpMode::mandatory;
   if (audio.srtp) {

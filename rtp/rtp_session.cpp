@@ -44,6 +44,7 @@ SrtpError RtpSession::configure(const RtpSessionConfig& config, TimePoint now) {
     srtp_ = SrtpSession();  // a re-INVITE went back to RTP/AVP
   }
   if (config.clock_rate != config_.clock_rate) clock_.set_clock_rate(config.clock_rate, now);
+  if (!config.send) paused_ = true;
   config_ = config;
   if (!last_received_) silence_since_ = now;  // silence counts from the start of media
   return {};
@@ -67,7 +68,13 @@ std::optional<Transmit> RtpSession::write_rtp(const Packet& packet, bool rtcp_po
 
 std::optional<Transmit> RtpSession::send_audio(std::span<const std::uint8_t> payload, std::uint32_t samples,
                                                TimePoint now) {
-  if (leaving_) return std::nullopt;
+  if (leaving_ || !config_.send) return std::nullopt;
+  // §5.1: after a pause the timestamp moves on by the time that passed, and
+  // the first packet has the marker (RFC 3551 §4.1).
+  if (paused_) {
+    paused_ = false;
+    clock_.resume(now);
+  }
   // While an event is sent its audio is held back, so that the peer does
   // not play the tone twice; the timestamp moves on by the event's span
   // once it is over.

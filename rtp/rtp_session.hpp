@@ -46,6 +46,9 @@ struct RtpSessionConfig {
   std::chrono::milliseconds packet_time{20};
   std::optional<std::uint8_t> telephone_event_payload_type;  // RFC 4733, when negotiated
   bool rtcp_mux = false;                                      // RFC 5761
+  // Our direction lets us send (sendrecv, sendonly); false on hold by the
+  // peer or inactive (RFC 3264 §8.4): audio is not sent, RTCP still is.
+  bool send = true;
   // SDES keys (RFC 4568): all three set means SRTP. With srtp_required, a
   // stream without keys refuses every packet (SRTP mandatory).
   std::string srtp_suite;
@@ -170,6 +173,7 @@ class RtpSession {
   std::optional<ReportBlock> remote_report_;
   bool remote_left_ = false;
   bool sent_since_report_ = false;
+  bool paused_ = false;  // audio stopped by the direction; resumes with a timestamp jump
   bool leaving_ = false;
   bool bye_due_ = false;
   std::uint32_t last_rtp_timestamp_ = 0;  // of our last packet, for the SR

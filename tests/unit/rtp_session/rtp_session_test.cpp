@@ -252,3 +252,31 @@ TEST_CASE("new SRTP keys from a re-INVITE: the stream goes on under them") {
   b.deliver(t->bytes, false, now);
   CHECK(b.drops.back() == DropReason::srtp_auth_failure);
 }
+
+TEST_CASE("held: no audio while our direction forbids sending, then the timestamp jumps by the pause") {
+  TimePoint now{};
+  Peer a(now, 17), b(now, 18);
+  REQUIRE_FALSE(a.session.configure(config(), now));
+  REQUIRE_FALSE(b.session.configure(config(), now));
+  std::array<std::uint8_t, 2048> buffer{};
+  auto first = a.session.send_audio(frame_a, 160, now);
+  REQUIRE(first);
+  Packet p;
+  std::copy(first->bytes.begin(), first->bytes.end(), buffer.begin());
+  REQUIRE_FALSE(parse(std::span<const std::uint8_t>(buffer.data(), first->bytes.size()), p));
+  const std::uint32_t t0 = p.timestamp;
+  const std::uint16_t s0 = p.sequence;
+
+  RtpSessionConfig held = config();
+  held.send = false;
+  REQUIRE_FALSE(a.session.configure(held, now + 20ms));
+  CHECK_FALSE(a.session.send_audio(frame_a, 160, now + 40ms));
+  REQUIRE_FALSE(a.session.configure(config(), now + 2s));
+  auto resumed = a.session.send_audio(frame_a, 160, now + 2s);
+  REQUIRE(resumed);
+  std::copy(resumed->bytes.begin(), resumed->bytes.end(), buffer.begin());
+  REQUIRE_FALSE(parse(std::span<const std::uint8_t>(buffer.data(), resumed->bytes.size()), p));
+  CHECK(p.sequence == std::uint16_t(s0 + 1));  // no packet was numbered while held
+  CHECK(p.timestamp - t0 == 16000u);           // 2 s at 8000 Hz
+  CHECK(p.marker);
+}
