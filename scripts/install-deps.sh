@@ -20,6 +20,7 @@ packages=(
   kamailio kamailio-presence-modules kamailio-sqlite-modules sqlite3
   coturn        # interop: STUN/TURN server of the ICE test (turnserver, no service started)
   tshark        # interop: decodes the ICE test's STUN/TURN capture (no malformed packets)
+  baresip-core  # interop: the RTP/SRTP/ICE peer (its ice module: a full ICE agent)
 )
 
 SUDO=""

@@ -10,7 +10,12 @@
 #     received; baresip sends 42 (ctrl_tcp `sndcode`), which cosip must
 #     report (--expect-dtmf).
 # Cases: plain RTP, SRTP mandatory on both sides, and a cosip that offers
-# no SRTP to the SRTP-mandatory account (refused: 488).
+# no SRTP to the SRTP-mandatory account (refused: 488). Then the same call
+# with ICE (`cosip call --ice`, baresip's ice module: medianat=ice), plain
+# and with SRTP: both sides run connectivity checks (baresip 1.0.0 is a full
+# agent; tshark counts its Binding requests) and the audio and digits go
+# over the pair ICE selected. baresip leaves loopback out of its candidates,
+# so both gather on the machine's other IPv4 interface: the test needs one.
 # Usage: baresip_rtp_test.sh COSIP_BINARY PEERS_DIR TOOLS_DIR
 set -u
 cosip=$1
@@ -34,13 +39,13 @@ trap cleanup EXIT
 python3 "$tools/wav_tone.py" make "$work/tone1000.wav" 8000 1000 30
 
 # start_baresip RECIPE DIR: baresip with RECIPE's config on free ports;
-# sets sip_port, ctrl_port, baresip_pid.
+# sets sip_port, ctrl_port, rtp_first (its 20 RTP ports), baresip_pid.
 start_baresip() {
   local recipe=$1 dir=$2
   mkdir -p "$dir/cfg" "$dir/rec"
   sip_port=$(free_port)
   ctrl_port=$(free_port)
-  local rtp_first=$(( ( $(free_port) / 2 ) * 2 ))
+  rtp_first=$(( ( $(free_port) / 2 ) * 2 ))
   sed -e "s|@AUDIO_WAV@|$work/tone1000.wav|" -e "s|@RECORD_DIR@|$dir/rec|" \
       -e "s|^sip_listen.*|sip_listen\t\t127.0.0.1:$sip_port|" \
       -e "s|^ctrl_tcp_listen.*|ctrl_tcp_listen\t\t127.0.0.1:$ctrl_port|" \
@@ -69,14 +74,15 @@ check() { # NAME CONDITION-DESCRIPTION RESULT(0/1)
   else failed=$((failed + 1)); echo "FAIL $1: $2"; fi
 }
 
-# call_case NAME RECIPE SRTP
+# call_case NAME RECIPE SRTP [COSIP-OPTION...]
 call_case() {
   local name=$1 recipe=$2 srtp=$3 dir="$work/$1"
+  shift 3
   start_baresip "$recipe" "$dir" || { check "$name" "baresip started" 1; return; }
   python3 "$tools/baresip_ctrl.py" "$ctrl_port" CALL_ESTABLISHED sndcode 42 --timeout 20 >"$dir/ctrl.log" 2>&1 &
   ctrl_pid=$!
   for _ in $(seq 50); do grep -q connected "$dir/ctrl.log" 2>/dev/null && break; sleep 0.1; done
-  "$cosip" call "sip:uas@127.0.0.1:$sip_port" --audio --srtp "$srtp" --tone-hz 440 --dtmf 159 \
+  "$cosip" call "sip:uas@127.0.0.1:$sip_port" --audio --srtp "$srtp" "$@" --tone-hz 440 --dtmf 159 \
     --hangup-ms 4000 --expect-tone 1000 --expect-dtmf 42 --timeout 20 >"$dir/cosip.out" 2>&1
   local rc=$?
   sleep 0.5
@@ -112,6 +118,34 @@ if start_baresip uas-srtp "$dir"; then
   check refused "plain RTP offered to an SRTP-mandatory account gets 488" "$rc"
   [ "$rc" = 0 ] || cat "$dir/cosip.out"
 fi
+
+# ice_case NAME RECIPE SRTP: call_case with --ice, tshark capturing the
+# STUN checks on baresip's RTP ports.
+ice_case() {
+  local name=$1 dir="$work/$1" pcap="$work/$1.pcap" tshark_pid
+  command -v tshark >/dev/null || { check "$name" "tshark installed" 1; return; }
+  # call_case starts baresip; its RTP ports are known once it runs, so
+  # capture a range wide enough for any free_port answer.
+  tshark -i lo -f "udp portrange 1024-65535 and not udp port 53" -w "$pcap" >"$work/$1.tshark.log" 2>&1 &
+  tshark_pid=$!
+  for _ in $(seq 100); do grep -q "Capturing on" "$work/$1.tshark.log" 2>/dev/null && break; sleep 0.1; done
+  call_case "$@" --ice
+  kill -INT "$tshark_pid" 2>/dev/null; wait "$tshark_pid" 2>/dev/null
+  grep -q "media: ICE pair host" "$dir/cosip.out"
+  check "$name" "cosip: $(grep -o 'ICE pair.*' "$dir/cosip.out" | head -1)" $?
+  grep -q "connectivity check is complete" "$dir/baresip.log" && grep -q "mnat 'ice' connected" "$dir/baresip.log"
+  check "$name" "baresip: ICE checks complete, media over the pair" $?
+  # Binding requests (RFC 8445 §7.2.2) each way: from baresip's ports (a full
+  # agent checks too; a lite one would only answer) and to them.
+  local from to
+  from=$(tshark -r "$pcap" -Y "stun.type == 0x0001 && udp.srcport >= $rtp_first && udp.srcport <= $((rtp_first + 19))" 2>/dev/null | wc -l)
+  to=$(tshark -r "$pcap" -Y "stun.type == 0x0001 && udp.dstport >= $rtp_first && udp.dstport <= $((rtp_first + 19))" 2>/dev/null | wc -l)
+  [ "$from" -gt 0 ] && [ "$to" -gt 0 ]
+  check "$name" "Binding requests: $to from cosip, $from from baresip" $?
+}
+
+ice_case ice uas-ice off
+ice_case ice-srtp uas-ice-srtp mandatory
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
