@@ -3,7 +3,8 @@
 // under rtcp-mux (RFC 5761; the agent then has one component). Once a
 // component's pair is selected, datagrams flow on it (RFC 8445 §12); before
 // that nothing is sent, and what the stream wanted to send is counted.
-// What the agent receives goes to the stream on its executor.
+// What the agent receives goes to the stream on its executor (dropped
+// before the stream starts).
 //
 // Flow:
 //   IceTransport(executor, config, events)   the agent, on the stream's executor
