@@ -59,6 +59,7 @@ class Caller {
       CallMediaOptions m;
       m.tone_hz = options_.tone_hz;
       m.dtmf = options_.dtmf;
+      m.ice = options_.ice;
       m.srtp = options_.srtp == "mandatory" ? sdp::SrtpMode::mandatory
                : options_.srtp == "optional" ? sdp::SrtpMode::optional
                                              : sdp::SrtpMode::off;
@@ -288,6 +289,15 @@ class Caller {
     if (options_.expect_tone_hz > 0) std::cout << ", " << options_.expect_tone_hz << " Hz share " << share;
     std::cout << "; digits received: \"" << r.digits << "\"" << std::endl;
     bool ok = true;
+    if (options_.ice) {
+      if (r.ice_pair.empty()) {
+        std::cout << "media: ICE selected no pair" << std::endl;
+        ok = false;
+      } else {
+        std::cout << "media: ICE pair " << r.ice_pair << " selected " << r.ice_connect_ms
+                  << " ms after the answer; " << r.ice_unsent << " packets made before it were not sent" << std::endl;
+      }
+    }
     if (options_.expect_tone_hz > 0 && (share < 0.5 || r.samples.size() < 8000)) {
       std::cout << "media: the expected " << options_.expect_tone_hz << " Hz tone was not received" << std::endl;
       ok = false;

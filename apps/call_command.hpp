@@ -26,6 +26,7 @@ struct CallOptions {
   double tone_hz = 440;
   std::string srtp = "off";      // off, optional or mandatory
   std::string dtmf;              // RFC 4733 digits sent a second after the answer
+  bool ice = false;              // ICE (RFC 8839) with host candidates; the answer must have it
   double expect_tone_hz = 0;     // fail unless the received audio holds this tone
   std::string expect_dtmf;       // fail unless exactly these digits arrive
 };

@@ -48,18 +48,22 @@ CallMedia::CallMedia(CallMediaOptions options)
 CallMedia::~CallMedia() { stop(); }
 
 bool CallMedia::open(std::string& error) {
-  // Bound here and used only on the media thread from start_stream() on.
-  stream_ = rtp::RtpStream::open(io_.get_executor(), boost::asio::ip::make_address("127.0.0.1"), false, 20000, 29999,
-                                 error);
-  if (!stream_) return false;
   sdp::LocalCapabilities caps;
   caps.username = "cosip";
   caps.session_id = random_digits(10);
   caps.session_version = 1;
-  caps.address = "127.0.0.1";
   caps.audio.codecs = {sdp::AudioCodec("PCMU", 8000, 1, 0), sdp::AudioCodec("PCMA", 8000, 1, 8)};
-  caps.audio.port = stream_->port();
   caps.audio.rtcp_mux = false;
+  if (options_.ice) {
+    if (!open_ice(caps, error)) return false;
+  } else {
+    // Bound here and used only on the media thread from start_stream() on.
+    stream_ = rtp::RtpStream::open(io_.get_executor(), boost::asio::ip::make_address("127.0.0.1"), false, 20000,
+                                   29999, error);
+    if (!stream_) return false;
+    caps.address = "127.0.0.1";
+    caps.audio.port = stream_->port();
+  }
   caps.audio.srtp = options_.srtp;
   if (options_.srtp != sdp::SrtpMode::off) {
     for (const rtp::SrtpSuite suite : {rtp::SrtpSuite::aes_cm_128_hmac_sha1_80, rtp::SrtpSuite::aes_cm_128_hmac_sha1_32}) {
@@ -75,6 +79,76 @@ bool CallMedia::open(std::string& error) {
   caps.msrp.file_transfer = false;
   negotiator_.emplace(std::move(caps));
   return true;
+}
+
+// The agent and the stream over it are made, used and dropped on the media
+// thread; this thread waits for the candidates. RFC 8839 §4.2.1.2: the m=
+// and c= lines carry the default candidate (ours: the RTP component's best
+// IPv4 host), every candidate goes in an a=candidate.
+bool CallMedia::open_ice(sdp::LocalCapabilities& caps, std::string& error) {
+  auto gathered = std::make_shared<std::promise<void>>();
+  std::future<void> done = gathered->get_future();
+  const rtp::ice::IceError started = on_media(io_, [this, gathered] {
+    rtp::ice::IceConfig config;
+    config.role = rtp::ice::Role::controlling;  // the offerer (RFC 8445 §6.1.1)
+    config.components = 2;                      // RTP and RTCP: no rtcp-mux offered
+    rtp::ice::IceEvents events;
+    events.gathering_done = [gathered] { gathered->set_value(); };
+    events.selected_pair = [this](const rtp::ice::SelectedPair& pair) {
+      if (pair.component != 1) return;
+      report_.ice_pair = std::string(rtp::ice::to_string(pair.local.type)) + " " + pair.local.address + ":" +
+                         std::to_string(pair.local.port) + " -> " + std::string(rtp::ice::to_string(pair.remote.type)) +
+                         " " + pair.remote.address + ":" + std::to_string(pair.remote.port);
+      if (ice_started_)
+        report_.ice_connect_ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                       std::chrono::steady_clock::now() - *ice_started_)
+                                                       .count());
+    };
+    ice_ = std::make_shared<rtp::IceTransport>(io_.get_executor(), std::move(config), std::move(events));
+    stream_ = rtp::RtpStream::over(io_.get_executor(), ice_);
+    return ice_->agent().gather();
+  });
+  if (started) {
+    error = "ICE: " + started.message();
+    return false;
+  }
+  if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    error = "ICE: gathering did not finish within 10 s";
+    return false;
+  }
+  return on_media(io_, [this, &caps, &error] {
+    std::vector<rtp::ice::Candidate> local;
+    if (const rtp::ice::IceError e = ice_->agent().local_candidates(local)) {
+      error = "ICE: " + e.message();
+      return false;
+    }
+    const rtp::ice::Credentials credentials = ice_->agent().local_credentials();
+    sdp::IceParameters ice;
+    ice.ufrag = credentials.ufrag;
+    ice.pwd = credentials.pwd;
+    const rtp::ice::Candidate* default_candidate = nullptr;
+    for (const rtp::ice::Candidate& c : local) {
+      ice.candidates.push_back(rtp::ice::to_sdp_value(c));
+      const bool ipv4 = c.address.find(':') == std::string::npos;
+      if (c.component == 1 && ipv4 && (default_candidate == nullptr || c.priority > default_candidate->priority))
+        default_candidate = &c;
+    }
+    if (default_candidate == nullptr) {
+      error = "ICE: no IPv4 host candidate (no interface but loopback?)";
+      return false;
+    }
+    caps.address = default_candidate->address;
+    caps.audio.port = default_candidate->port;
+    // RFC 8839 §4.2.1.2: the RTCP component's candidate on that address, in a=rtcp.
+    const rtp::ice::Candidate* rtcp_candidate = nullptr;
+    for (const rtp::ice::Candidate& c : local)
+      if (c.component == 2 && c.address == default_candidate->address &&
+          (rtcp_candidate == nullptr || c.priority > rtcp_candidate->priority))
+        rtcp_candidate = &c;
+    if (rtcp_candidate != nullptr) caps.audio.rtcp_port = rtcp_candidate->port;
+    caps.audio.ice = std::move(ice);
+    return true;
+  });
 }
 
 std::string CallMedia::offer(bool hold, std::string& error) {
@@ -133,10 +207,6 @@ void CallMedia::start_stream(const sdp::NegotiatedStream& audio, std::string& er
     config.remote_key = audio.srtp->remote_key;
   }
   law_ = audio.codec == "PCMA" ? media::G711Law::alaw : media::G711Law::ulaw;
-  boost::system::error_code ec;
-  const auto rtp_address = boost::asio::ip::make_address(audio.remote_address, ec);
-  const auto rtcp_address = boost::asio::ip::make_address(
-      audio.remote_rtcp_address.empty() ? audio.remote_address : audio.remote_rtcp_address, ec);
   rtp::RtpStream::Callbacks callbacks;
   callbacks.on_audio = [this](const rtp::AudioPacket& p) {
     if (report_.samples.size() + p.payload.size() > max_kept_samples) return;
@@ -149,8 +219,19 @@ void CallMedia::start_stream(const sdp::NegotiatedStream& audio, std::string& er
     if (const std::optional<char> d = rtp::digit_for_event(n.event)) report_.digits += *d;
   };
   callbacks.on_inactive = [this] { report_.inactive = true; };
-  if (const rtp::SrtpError e = stream_->start(config, {rtp_address, audio.remote_port},
-                                              {rtcp_address, audio.remote_rtcp_port}, std::move(callbacks))) {
+  rtp::SrtpError e;
+  if (ice_) {
+    if (!start_ice(audio, error)) return;
+    e = stream_->start(config, std::move(callbacks));
+  } else {
+    boost::system::error_code ec;
+    const auto rtp_address = boost::asio::ip::make_address(audio.remote_address, ec);
+    const auto rtcp_address = boost::asio::ip::make_address(
+        audio.remote_rtcp_address.empty() ? audio.remote_address : audio.remote_rtcp_address, ec);
+    e = stream_->start(config, {rtp_address, audio.remote_port}, {rtcp_address, audio.remote_rtcp_port},
+                       std::move(callbacks));
+  }
+  if (e) {
     error = "cannot start RTP: " + e.message();
     return;
   }
@@ -169,6 +250,32 @@ void CallMedia::start_stream(const sdp::NegotiatedStream& audio, std::string& er
       if (!e) send_digits(0);
     });
   }
+}
+
+// The peer's credentials and candidates, from the first answer; a later
+// answer (re-INVITE) keeps the ICE session (no ICE restart, RFC 8839 §4.4.1.1.1).
+bool CallMedia::start_ice(const sdp::NegotiatedStream& audio, std::string& error) {
+  if (!audio.remote_ice) {
+    error = "the answer has no ICE (a=ice-ufrag, a=ice-pwd)";
+    return false;
+  }
+  if (ice_started_) return true;
+  std::vector<rtp::ice::Candidate> candidates;
+  for (const std::string& value : audio.remote_ice->candidates) {
+    // RFC 8839 §5.1: a candidate we cannot use (TCP, another component) is ignored.
+    rtp::ice::Candidate c;
+    if (!rtp::ice::parse_sdp_value(value, c) && c.component <= ice_->agent().config().components)
+      candidates.push_back(std::move(c));
+  }
+  rtp::ice::Credentials credentials;
+  credentials.ufrag = audio.remote_ice->ufrag;
+  credentials.pwd = audio.remote_ice->pwd;
+  if (const rtp::ice::IceError e = ice_->agent().set_remote(credentials, candidates, true)) {
+    error = "ICE: " + e.message();
+    return false;
+  }
+  ice_started_ = std::chrono::steady_clock::now();
+  return true;
 }
 
 // One 20 ms frame of the tone, paced by the timer's own schedule so that
@@ -212,6 +319,8 @@ void CallMedia::stop() {
       stream_->stop();
       stream_.reset();
     }
+    if (ice_) report_.ice_unsent = ice_->unsent();
+    ice_.reset();  // the agent stops on this thread
     work_.reset();
   });
   thread_.join();

@@ -2,7 +2,9 @@
 // negotiator, one RTP stream on a media thread of its own, a test tone
 // coded as G.711 going out, what comes in decoded and measured, and RFC 4733
 // digits both ways. A stand-in for the session layer's audio stream, for
-// interop tests and for trying a peer by hand.
+// interop tests and for trying a peer by hand. With ICE, the stream goes over
+// an ICE agent's host candidates (RFC 8839 offer/answer; we offer, so we
+// control, RFC 8445 §6.1.1).
 #pragma once
 
 #include <chrono>
@@ -19,6 +21,7 @@
 
 #include "media/g711.hpp"
 #include "media/tone.hpp"
+#include "rtp/ice_transport.hpp"
 #include "rtp/rtp_stream.hpp"
 #include "sdp/negotiator.hpp"
 
@@ -28,6 +31,9 @@ struct CallMediaOptions {
   double tone_hz = 440;
   sdp::SrtpMode srtp = sdp::SrtpMode::off;
   std::string dtmf;  // digits sent once the call is up
+  // ICE with host candidates on every interface but loopback (libnice's
+  // choice); the answer must carry ICE too.
+  bool ice = false;
 };
 
 // What came out of the call's audio, for the summary and the checks.
@@ -42,6 +48,9 @@ struct CallMediaReport {
   std::string digits;  // RFC 4733 events received, in order
   std::vector<std::int16_t> samples;  // decoded audio, 8 kHz
   bool inactive = false;               // no packet for 5 s at some point
+  std::string ice_pair;                // the RTP component's selected pair, with ICE
+  long ice_connect_ms = -1;            // from the answer to that pair
+  std::uint64_t ice_unsent = 0;        // RTP/RTCP packets made before a pair was selected
 };
 
 class CallMedia {
@@ -49,7 +58,8 @@ class CallMedia {
   explicit CallMedia(CallMediaOptions options);
   ~CallMedia();
 
-  // Binds the RTP ports; false with `error` set when impossible.
+  // Binds the RTP ports, or gathers the ICE candidates; false with `error`
+  // set when impossible.
   bool open(std::string& error);
   // Our SDP: the initial offer, or a re-offer (hold true: a=sendonly).
   std::string offer(bool hold, std::string& error);
@@ -62,6 +72,8 @@ class CallMedia {
   const CallMediaReport& report() const { return report_; }
 
  private:
+  bool open_ice(sdp::LocalCapabilities& caps, std::string& error);
+  bool start_ice(const sdp::NegotiatedStream& audio, std::string& error);
   void start_stream(const sdp::NegotiatedStream& audio, std::string& error);
   void send_frame();
   void send_digits(std::size_t next);
@@ -72,6 +84,8 @@ class CallMedia {
   std::thread thread_;
   boost::asio::steady_timer frame_timer_;
   boost::asio::steady_timer digit_timer_;
+  std::shared_ptr<rtp::IceTransport> ice_;  // with ICE; the stream goes over it
+  std::optional<std::chrono::steady_clock::time_point> ice_started_;
   std::shared_ptr<rtp::RtpStream> stream_;
   std::optional<sdp::Negotiator> negotiator_;
   media::ToneGenerator tone_;

@@ -74,6 +74,9 @@ int main(int argc, char** argv) {
   call->add_option("--srtp", call_options.srtp, "off, optional (RTP/AVP with a=crypto) or mandatory (RTP/SAVP)")
       ->check(CLI::IsMember({"off", "optional", "mandatory"}));
   call->add_option("--dtmf", call_options.dtmf, "RFC 4733 digits to send a second after the answer");
+  call->add_flag("--ice", call_options.ice,
+                 "offer ICE (RFC 8839) with host candidates on every interface but loopback; RTP goes over the pair "
+                 "ICE selects");
   call->add_option("--expect-tone", call_options.expect_tone_hz, "fail unless the audio received holds this tone (Hz)");
   call->add_option("--expect-dtmf", call_options.expect_dtmf, "fail unless exactly these digits are received");
 

@@ -1,14 +1,11 @@
 #include "rtp/rtp_stream.hpp"
 
-#include <array>
 #include <optional>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
+
+#include "rtp/udp_transport.hpp"
 
 namespace cosip::rtp {
 
@@ -31,35 +28,24 @@ std::uint64_t ntp_of(TimePoint t) {
 
 }  // namespace
 
-struct RtpStream::Impl : std::enable_shared_from_this<RtpStream::Impl> {
-  Impl(const asio::any_io_executor& ex)
-      : executor(ex), rtp_socket(ex), rtcp_socket(ex), timer(ex), session(Clock::now(), os_random(), ntp_of) {}
+struct RtpStream::Impl final : RtpTransport::Receiver, std::enable_shared_from_this<RtpStream::Impl> {
+  Impl(const asio::any_io_executor& ex, std::shared_ptr<RtpTransport> t, std::shared_ptr<UdpTransport> u)
+      : transport(std::move(t)),
+        udp(std::move(u)),
+        timer(ex),
+        session(Clock::now(), os_random(), ntp_of) {}
 
-  asio::any_io_executor executor;
-  udp::socket rtp_socket;
-  udp::socket rtcp_socket;  // closed under rtcp-mux
+  std::shared_ptr<RtpTransport> transport;
+  std::shared_ptr<UdpTransport> udp;  // the same transport, when the stream has its own sockets
   asio::steady_timer timer;
   RtpSession session;
-  RtpSessionConfig config;
-  std::uint16_t local_port = 0;  // kept: the socket may be closed
-  udp::endpoint remote_rtp;
-  udp::endpoint remote_rtcp;
-  bool latched_rtp = false;
-  bool latched_rtcp = false;
   Callbacks callbacks;
   bool running = false;
   std::vector<TelephoneEventNotice> events;
 
-  void send(const Transmit& t) {
-    boost::system::error_code ec;
-    if (t.rtcp && rtcp_socket.is_open()) rtcp_socket.send_to(asio::buffer(t.bytes.data(), t.bytes.size()), remote_rtcp, 0, ec);
-    else rtp_socket.send_to(asio::buffer(t.bytes.data(), t.bytes.size()), t.rtcp ? remote_rtcp : remote_rtp, 0, ec);
-    // A send error (ICMP unreachable of an earlier packet) ends nothing: media is best effort.
-  }
-
   void flush() {
     const TimePoint now = Clock::now();
-    while (const std::optional<Transmit> t = session.poll_transmit(now)) send(*t);
+    while (const std::optional<Transmit> t = session.poll_transmit(now)) transport->send(*t);
     arm();
   }
 
@@ -74,91 +60,67 @@ struct RtpStream::Impl : std::enable_shared_from_this<RtpStream::Impl> {
     });
   }
 
-  asio::awaitable<void> receive(bool rtcp_port) {
-    auto self = shared_from_this();
-    udp::socket& socket = rtcp_port ? rtcp_socket : rtp_socket;
-    std::array<std::uint8_t, 2048> buffer;
-    while (running) {
-      udp::endpoint from;
-      auto [ec, n] = co_await socket.async_receive_from(asio::buffer(buffer), from,
-                                                         asio::as_tuple(asio::use_awaitable));
-      if (!running || ec == asio::error::operation_aborted) co_return;
-      if (ec) continue;  // e.g. ICMP port unreachable of an earlier send
-      events.clear();
-      const Received r = session.on_datagram(buffer, n, rtcp_port, Clock::now(), events);
-      if (r.authentic) latch(r.kind == Received::Kind::rtcp, rtcp_port, from);
-      if (r.kind == Received::Kind::audio && callbacks.on_audio)
-        callbacks.on_audio({r.payload_type, r.sequence, r.timestamp, r.marker, r.payload});
-      if (callbacks.on_event)
-        for (const TelephoneEventNotice& e : events) callbacks.on_event(e);
-      flush();
-    }
+  Received take(std::span<std::uint8_t> buffer, std::size_t size, bool on_rtcp_port) override {
+    events.clear();
+    return session.on_datagram(buffer, size, on_rtcp_port, Clock::now(), events);
   }
 
-  // RFC 4961: send to where the peer's authentic packets come from.
-  void latch(bool is_rtcp, bool rtcp_port, const udp::endpoint& from) {
-    if (is_rtcp && (rtcp_port || config.rtcp_mux)) {
-      if (!latched_rtcp && from != remote_rtcp) remote_rtcp = from;
-      latched_rtcp = true;
-    } else if (!is_rtcp) {
-      if (!latched_rtp && from != remote_rtp) {
-        remote_rtp = from;
-        if (config.rtcp_mux) remote_rtcp = from;
-      }
-      latched_rtp = true;
+  void deliver(const Received& r) override {
+    if (r.kind == Received::Kind::audio && callbacks.on_audio)
+      callbacks.on_audio({r.payload_type, r.sequence, r.timestamp, r.marker, r.payload});
+    if (callbacks.on_event)
+      for (const TelephoneEventNotice& e : events) callbacks.on_event(e);
+    flush();
+  }
+
+  // Once the session is configured.
+  void run(Callbacks cb) {
+    callbacks = std::move(cb);
+    if (!running) {
+      running = true;
+      transport->start(weak_from_this());
     }
+    flush();
   }
 };
 
 std::shared_ptr<RtpStream> RtpStream::open(const asio::any_io_executor& executor, const asio::ip::address& address,
                                            bool rtcp_mux, std::uint16_t first_port, std::uint16_t last_port,
                                            std::string& error) {
-  auto impl = std::make_shared<Impl>(executor);
-  for (std::uint32_t port = first_port + (first_port % 2); port + (rtcp_mux ? 0 : 1) <= last_port; port += 2) {
-    boost::system::error_code ec;
-    impl->rtp_socket.open(address.is_v4() ? udp::v4() : udp::v6(), ec);
-    if (!ec) impl->rtp_socket.bind({address, static_cast<std::uint16_t>(port)}, ec);
-    if (!ec && !rtcp_mux) {
-      impl->rtcp_socket.open(address.is_v4() ? udp::v4() : udp::v6(), ec);
-      if (!ec) impl->rtcp_socket.bind({address, static_cast<std::uint16_t>(port + 1)}, ec);
-    }
-    if (!ec) {
-      impl->local_port = static_cast<std::uint16_t>(port);
-      return std::shared_ptr<RtpStream>(new RtpStream(impl));
-    }
-    impl->rtp_socket.close(ec);
-    impl->rtcp_socket.close(ec);
-  }
-  error = "no free " + std::string(rtcp_mux ? "port" : "pair of ports") + " for RTP on " + address.to_string() +
-          " in " + std::to_string(first_port) + "-" + std::to_string(last_port);
-  return nullptr;
+  std::shared_ptr<UdpTransport> udp = UdpTransport::open(executor, address, rtcp_mux, first_port, last_port, error);
+  if (!udp) return nullptr;
+  return std::shared_ptr<RtpStream>(new RtpStream(std::make_shared<Impl>(executor, udp, udp)));
+}
+
+std::shared_ptr<RtpStream> RtpStream::over(const asio::any_io_executor& executor,
+                                           std::shared_ptr<RtpTransport> transport) {
+  return std::shared_ptr<RtpStream>(new RtpStream(std::make_shared<Impl>(executor, std::move(transport), nullptr)));
 }
 
 RtpStream::~RtpStream() { stop(); }
 
-std::uint16_t RtpStream::port() const { return impl_->local_port; }
+std::uint16_t RtpStream::port() const { return impl_->udp ? impl_->udp->port() : 0; }
 
 SrtpError RtpStream::start(const RtpSessionConfig& config, const udp::endpoint& remote_rtp,
                            const udp::endpoint& remote_rtcp, Callbacks callbacks) {
   Impl& s = *impl_;
   if (SrtpError e = s.session.configure(config, Clock::now())) return e;
-  s.config = config;
-  if (!s.latched_rtp) s.remote_rtp = remote_rtp;
-  if (!s.latched_rtcp) s.remote_rtcp = config.rtcp_mux ? remote_rtp : remote_rtcp;
-  s.callbacks = std::move(callbacks);
-  if (!s.running) {
-    s.running = true;
-    asio::co_spawn(s.executor, s.receive(false), asio::detached);
-    if (s.rtcp_socket.is_open()) asio::co_spawn(s.executor, s.receive(true), asio::detached);
-  }
-  s.flush();
+  if (s.udp) s.udp->set_remote(remote_rtp, remote_rtcp, config.rtcp_mux);
+  s.run(std::move(callbacks));
+  return {};
+}
+
+SrtpError RtpStream::start(const RtpSessionConfig& config, Callbacks callbacks) {
+  Impl& s = *impl_;
+  if (SrtpError e = s.session.configure(config, Clock::now())) return e;
+  s.run(std::move(callbacks));
   return {};
 }
 
 void RtpStream::send_audio(std::span<const std::uint8_t> payload, std::uint32_t samples) {
   Impl& s = *impl_;
   if (!s.running) return;
-  if (const std::optional<Transmit> t = s.session.send_audio(payload, samples, Clock::now())) s.send(*t);
+  if (const std::optional<Transmit> t = s.session.send_audio(payload, samples, Clock::now())) s.transport->send(*t);
   s.flush();
 }
 
@@ -174,16 +136,17 @@ void RtpStream::stop() {
   if (s.running) {
     s.session.leave(Clock::now());
     const TimePoint now = Clock::now();
-    while (const std::optional<Transmit> t = s.session.poll_transmit(now)) s.send(*t);
+    while (const std::optional<Transmit> t = s.session.poll_transmit(now)) s.transport->send(*t);
   }
   s.running = false;
-  boost::system::error_code ec;
   s.timer.cancel();
-  s.rtp_socket.close(ec);
-  s.rtcp_socket.close(ec);
+  s.transport->close();
 }
 
 const RtpSession& RtpStream::session() const { return impl_->session; }
-const udp::endpoint& RtpStream::remote_rtp() const { return impl_->remote_rtp; }
+const udp::endpoint& RtpStream::remote_rtp() const {
+  static const udp::endpoint none;
+  return impl_->udp ? impl_->udp->remote_rtp() : none;
+}
 
 }  // namespace cosip::rtp

@@ -20,6 +20,8 @@ packages=(
   kamailio kamailio-presence-modules kamailio-sqlite-modules sqlite3
   coturn        # interop: STUN/TURN server of the ICE test (turnserver, no service started)
   tshark        # interop: decodes the ICE test's STUN/TURN capture (no malformed packets)
+  baresip-core  # interop: the RTP/SRTP/ICE peer (its ice module: a full ICE agent)
+  iproute2      # interop: a dummy interface for the ICE calls on a loopback-only machine
 )
 
 SUDO=""

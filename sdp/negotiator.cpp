@@ -111,6 +111,7 @@ MediaDescription audio_offer(const AudioCapabilities& audio, StreamSlot& s, Dire
   if (audio.ptime != 0) md.attributes.emplace_back("ptime", std::to_string(audio.ptime));
   add_direction(md, dir);
   if (audio.rtcp_mux) md.attributes.emplace_back("rtcp-mux");
+  else if (audio.rtcp_port != 0) md.attributes.emplace_back("rtcp", std::to_string(audio.rtcp_port));
   if (audio.srtp != SrtpMode::off) {
     std::uint32_t tag = 0;
     for (const SrtpKey& k : audio.srtp_keys)
@@ -182,6 +183,7 @@ bool audio_answer(const AudioCapabilities& audio, StreamSlot& s, const SessionDe
   add_direction(md, dir);
   // RFC 5761 §5.1.1: rtcp-mux in the answer only if offered.
   if (audio.rtcp_mux && o.has("rtcp-mux")) md.attributes.emplace_back("rtcp-mux");
+  else if (audio.rtcp_port != 0) md.attributes.emplace_back("rtcp", std::to_string(audio.rtcp_port));
   // RFC 4568 §7.1.1: the same tag and suite, our own key.
   if (key != nullptr) md.attributes.emplace_back("crypto", std::to_string(tag) + ' ' + key->suite + " inline:" + key->key_salt);
   // RFC 8839 §4.2.1: ICE only when the offer uses it too.

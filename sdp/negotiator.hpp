@@ -65,6 +65,9 @@ struct AudioCapabilities {
   bool telephone_event = true;     // RFC 4733 events 0-16 at 8000 Hz
   std::uint16_t port = 0;
   bool rtcp_mux = true;  // RFC 5761
+  // a=rtcp (RFC 3605) when RTCP is not on port + 1, e.g. on ICE's default
+  // RTCP candidate (RFC 8839 §4.2.1.2); 0: none. Not sent when muxed.
+  std::uint16_t rtcp_port = 0;
   std::uint32_t ptime = 20;
   SrtpMode srtp = SrtpMode::off;
   std::vector<SrtpKey> srtp_keys;  // one per suite, in preference order

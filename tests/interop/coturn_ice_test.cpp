@@ -3,8 +3,9 @@
 // server-reflexive candidate from coturn and connect; then connect again
 // forced through TURN relays (RFC 8656) and exchange data on each component;
 // closing releases the allocations, and returns promptly even with the
-// server frozen; a wrong TURN password yields no relayed candidate; and
-// tshark decodes every STUN/TURN packet of the run without a malformed one.
+// server frozen; a wrong TURN password yields no relayed candidate; two
+// RtpStreams over ICE (rtp/ice_transport.hpp) forced through the relays
+// carry SRTP audio and RTCP both ways; and tshark decodes every STUN/TURN packet of the run without a malformed one.
 //
 // On loopback a server-reflexive address equals the host address, and libnice
 // prunes such a candidate as redundant (RFC 8445 §5.1.3). So the agents reach
@@ -34,6 +35,7 @@
 
 #include "tests/interop/child_process.hpp"
 #include "tests/unit/ice/ice_test_peer.hpp"
+#include "tests/unit/rtp_ice/ice_stream_peer.hpp"
 
 using namespace cosip::test;
 using namespace std::chrono_literals;
@@ -383,6 +385,45 @@ TEST_CASE("a wrong TURN password gives no relayed candidate") {
   CHECK(s.turnserver.log().find(refused) != std::string::npos);
 }
 
+TEST_CASE("RtpStreams forced through TURN relays: RTP and RTCP flow") {
+  Servers& s = servers();
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  ice::IceConfig offer_config = turn_config(ice::Role::controlling, 2, turn_password);
+  ice::IceConfig answer_config = turn_config(ice::Role::controlled, 2, turn_password);
+  offer_config.force_relay = true;
+  answer_config.force_relay = true;
+  IceStreamPeer offerer(io, offer_config);
+  IceStreamPeer answerer(io, answer_config);
+  rtp::RtpSessionConfig offer_rtp = audio_config(false, 1.0);
+  rtp::RtpSessionConfig answer_rtp = audio_config(false, 1.0);
+  add_srtp(offer_rtp, answer_rtp);
+  const long ms = connect(io, offerer, answerer, offer_rtp, answer_rtp, 15s);
+  for (std::uint16_t c = 1; c <= 2; ++c) {
+    const ice::SelectedPair& pair = *offerer.transport->selected(c);
+    MESSAGE("RTP stream's relayed pair ", describe(pair), " selected in ", ms, " ms");
+    CHECK(pair.local.type == ice::CandidateType::relayed);
+    CHECK(pair.remote.type == ice::CandidateType::relayed);
+    CHECK(answerer.transport->selected(c)->local.type == ice::CandidateType::relayed);
+    CHECK(pair.local.port >= s.relay_min);
+    CHECK(pair.local.port <= s.relay_max);
+    CHECK(pair.remote.port == answerer.transport->selected(c)->local.port);
+  }
+  exchange_audio(io, offerer, answerer, 100);
+  // RTCP on component 2, through its own relay, both ways.
+  REQUIRE(run_until(io, [&] { return offerer.counters().rtcp_received >= 2 && answerer.counters().rtcp_received >= 2; },
+                    10s));
+  for (const IceStreamPeer* p : {&offerer, &answerer}) {
+    const auto& n = p->counters();
+    MESSAGE(std::string(p == &offerer ? "offerer" : "answerer"), ": RTP sent ", n.packets_sent, ", received ", n.packets_received,
+            "; RTCP sent ", n.rtcp_sent, ", received ", n.rtcp_received, "; not sent before selection ",
+            p->transport->unsent());
+    CHECK(n.srtp_auth_failures == 0);
+    CHECK(n.malformed == 0);
+    CHECK(n.packets_received == 100);
+  }
+}
+
 // Last in the file, so last to run: the capture of every test above.
 TEST_CASE("tshark decodes every STUN/TURN packet, none malformed") {
   Servers& s = servers();
@@ -399,12 +440,12 @@ TEST_CASE("tshark decodes every STUN/TURN packet, none malformed") {
   const std::size_t packets = static_cast<std::size_t>(std::count(stun.begin(), stun.end(), '\n'));
   MESSAGE("STUN/TURN packets captured: ", packets, ", Allocate requests: ", count("0x0003"),
           ", Binding requests: ", count("0x0001"), ", Refresh requests: ", count("0x0004"));
-  // Every allocation of the run (2 + 4 forced relays) released on close
+  // Every allocation of the run (2 + 4 forced relays, 4 for the RTP streams) released on close
   // with a Refresh of lifetime 0 (RFC 8656).
   const std::string releases = run_capture("tshark -r " + s.pcap +
                                            " -Y 'stun.type == 0x0004 && stun.att.lifetime == 0'"
                                            " -T fields -e frame.number 2>/dev/null");
-  CHECK(std::count(releases.begin(), releases.end(), '\n') >= 6);
+  CHECK(std::count(releases.begin(), releases.end(), '\n') >= 10);
   CHECK(count("0x0003") >= 4);  // Allocate, 401 and retried, per agent
   CHECK(count("0x0001") >= 2);  // Binding
   CHECK(packets >= 20);

@@ -270,6 +270,29 @@ TEST_CASE("two negotiators: offer, answer, hold, unhold, re-offer") {
   CHECK(alice.session().streams[0].direction == Direction::recvonly);
 }
 
+TEST_CASE("a=rtcp for RTCP off port + 1 (ICE's RTCP candidate), not when muxed") {
+  LocalCapabilities caps = golden_capabilities();
+  caps.audio.rtcp_mux = false;
+  caps.audio.rtcp_port = 40011;
+  Negotiator alice(caps);
+  Negotiator bob(bob_capabilities());
+  SessionDescription offer, answer;
+  REQUIRE_FALSE(alice.make_offer({StreamRequest::audio()}, offer));
+  REQUIRE(offer.media[0].find("rtcp"));
+  CHECK(offer.media[0].find("rtcp")->value == "40011");
+  CHECK_FALSE(offer.media[0].has("rtcp-mux"));
+  REQUIRE_FALSE(bob.answer(offer, answer));
+  CHECK_FALSE(answer.media[0].has("rtcp"));  // bob has none to give
+  const NegotiatedStream* a = bob.session().find(StreamKind::audio);
+  REQUIRE(a);
+  CHECK(a->remote_rtcp_port == 40011);  // RFC 3605 §2.1
+
+  caps.audio.rtcp_mux = true;  // the RTCP port is the RTP port (RFC 5761)
+  Negotiator muxed(caps);
+  REQUIRE_FALSE(muxed.make_offer({StreamRequest::audio()}, offer));
+  CHECK_FALSE(offer.media[0].has("rtcp"));
+}
+
 TEST_CASE("removing a stream sets port 0; adding one reuses the slot") {
   Negotiator alice(golden_capabilities());
   Negotiator bob(bob_capabilities());
