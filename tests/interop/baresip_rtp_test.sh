@@ -172,12 +172,16 @@ ice_case() {
 
 # baresip leaves loopback out of its ICE candidates, so the ICE calls need
 # another IPv4 address on this machine. One with only loopback (a bare CI
-# container) gets a dummy interface with a TEST-NET-2 address for the
-# test's duration; if even that cannot be made, the ICE cases fail.
+# container) gets an interface with a TEST-NET-2 address for the test's
+# duration (a dummy one, or a veth pair where the dummy driver is missing);
+# if even that cannot be made, the ICE cases fail.
 if ! ip -4 -o addr show scope global 2>/dev/null | grep -q inet; then
-  if ip link add cosip-ice0 type dummy 2>/dev/null; then
+  if ip link add cosip-ice0 type dummy 2>/dev/null ||
+     ip link add cosip-ice0 type veth peer name cosip-ice1 2>/dev/null; then
     dummy_added=1
-    ip addr add 198.51.100.1/24 dev cosip-ice0 && ip link set cosip-ice0 up
+    ip addr add 198.51.100.1/24 dev cosip-ice0
+    ip link set cosip-ice1 up 2>/dev/null
+    ip link set cosip-ice0 up
   fi
 fi
 
