@@ -281,6 +281,7 @@ bool CallMedia::start_ice(const sdp::NegotiatedStream& audio, std::string& error
 // One 20 ms frame of the tone, paced by the timer's own schedule so that
 // late wake-ups do not make the stream drift.
 void CallMedia::send_frame() {
+  if (!stream_) return;  // stop() ran after this handler was queued
   std::array<std::int16_t, frame_samples> pcm;
   std::array<std::uint8_t, frame_samples> coded;
   tone_.fill(pcm);
@@ -293,7 +294,7 @@ void CallMedia::send_frame() {
 }
 
 void CallMedia::send_digits(std::size_t next) {
-  if (next >= options_.dtmf.size()) return;
+  if (!stream_ || next >= options_.dtmf.size()) return;
   stream_->send_digit(options_.dtmf[next], digit_duration);
   digit_timer_.expires_after(digit_duration + digit_gap);
   digit_timer_.async_wait([this, next](boost::system::error_code e) {
