@@ -8,8 +8,8 @@
 //   session  cosip's RtpSession on the same recvmmsg/sendmmsg loop: every
 //            datagram through on_datagram (SRTP, parse, statistics), the
 //            reply made by send_audio (serialize, SRTP) from its payload;
-//   stream   cosip's RtpStream as it is (Asio, one datagram per receive
-//            and one send per reply), its on_audio callback calling send_audio.
+//   stream   cosip's RtpStream (Asio; one send per reply), its on_audio
+//            callback calling send_audio.
 // Plain RTP (172-byte packets) and SRTP (AES_CM_128_HMAC_SHA1_80, 182
 // bytes); the generator makes its packets with an RtpSession in every run,
 // the anchor's included, so that its load is the same. Each figure is the
@@ -19,6 +19,7 @@
 // RtpStream's do.
 //
 //   rtp_echo_bench [--quick] [--seconds S] [--repeats R] [--window W]
+//                  [--echo anchor|session|stream] [--mode rtp|srtp]   (one only)
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
@@ -64,7 +65,7 @@ const char* name(Echo e) {
   switch (e) {
     case Echo::anchor: return "anchor (bare recvmmsg/sendmmsg)";
     case Echo::session: return "cosip RtpSession + recvmmsg/sendmmsg";
-    case Echo::stream: return "cosip RtpStream (as is)";
+    case Echo::stream: return "cosip RtpStream";
   }
   return "?";
 }
@@ -392,6 +393,7 @@ int main(int argc, char** argv) {
   double seconds = 2.0;
   int repeats = 3;
   unsigned window = 128;
+  std::string only_echo, only_mode;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--quick") {
@@ -401,10 +403,15 @@ int main(int argc, char** argv) {
       seconds = std::strtod(argv[++i], nullptr);
     } else if (arg == "--repeats" && i + 1 < argc) {
       repeats = std::atoi(argv[++i]);
+    } else if (arg == "--echo" && i + 1 < argc) {
+      only_echo = argv[++i];
+    } else if (arg == "--mode" && i + 1 < argc) {
+      only_mode = argv[++i];
     } else if (arg == "--window" && i + 1 < argc) {
       window = static_cast<unsigned>(std::atoi(argv[++i]));
     } else {
-      std::fprintf(stderr, "usage: rtp_echo_bench [--quick] [--seconds S] [--repeats R] [--window W]\n");
+      std::fprintf(stderr, "usage: rtp_echo_bench [--quick] [--seconds S] [--repeats R] [--window W]\n"
+                           "                      [--echo anchor|session|stream] [--mode rtp|srtp]\n");
       return 2;
     }
   }
@@ -420,19 +427,27 @@ int main(int argc, char** argv) {
               generator_core, echo_core, window, suite, repeats, seconds);
   std::printf("%-5s %-38s %10s %8s %6s %6s %6s %9s\n", "mode", "echo", "packets/s", "ns/pkt", "busy%", "gen%",
               "stalls", "x anchor");
+  constexpr Echo echoes[] = {Echo::anchor, Echo::session, Echo::stream};
+  constexpr const char* echo_names[] = {"anchor", "session", "stream"};
   for (const bool srtp : {false, true}) {
-    constexpr Echo echoes[] = {Echo::anchor, Echo::session, Echo::stream};
+    if (!only_mode.empty() && only_mode != (srtp ? "srtp" : "rtp")) continue;
+    const auto wanted = [&](std::size_t e) { return only_echo.empty() || only_echo == echo_names[e]; };
     std::array<Run, 3> best{};
     // The echoes alternate so that each sees the same load on a shared machine.
     for (int r = 0; r < repeats; ++r)
       for (std::size_t e = 0; e < 3; ++e) {
+        if (!wanted(e)) continue;
         const Run run = run_once(echoes[e], srtp, window, seconds);
         if (run.packets_per_second > best[e].packets_per_second) best[e] = run;
       }
-    for (std::size_t e = 0; e < 3; ++e)
-      std::printf("%-5s %-38s %10.0f %8.0f %6.0f %6.0f %6llu %9.2f\n", srtp ? "SRTP" : "RTP", name(echoes[e]),
+    for (std::size_t e = 0; e < 3; ++e) {
+      if (!wanted(e)) continue;
+      std::printf("%-5s %-38s %10.0f %8.0f %6.0f %6.0f %6llu ", srtp ? "SRTP" : "RTP", name(echoes[e]),
                   best[e].packets_per_second, best[e].echo_ns, best[e].echo_busy * 100, best[e].generator_busy * 100,
-                  static_cast<unsigned long long>(best[e].stalls), best[e].packets_per_second / best[0].packets_per_second);
+                  static_cast<unsigned long long>(best[e].stalls));
+      if (best[0].packets_per_second > 0) std::printf("%9.2f\n", best[e].packets_per_second / best[0].packets_per_second);
+      else std::printf("%9s\n", "n/a");
+    }
   }
   std::printf("goal: cosip >= 0.80 x anchor. stalls: windows restarted after 20 ms without an echo (a datagram lost).\n");
   return 0;
