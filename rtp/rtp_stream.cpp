@@ -1,14 +1,14 @@
 #include "rtp/rtp_stream.hpp"
 
+#include <sys/socket.h>
+
 #include <array>
+#include <cerrno>
 #include <optional>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
 
 namespace cosip::rtp {
 
@@ -16,6 +16,13 @@ namespace asio = boost::asio;
 using asio::ip::udp;
 
 namespace {
+
+// Datagrams one recvmmsg(2) takes, each into a slot of its own (room for any
+// datagram an audio stream carries), and reads made in one go before the
+// executor's other work gets a turn.
+constexpr std::size_t receive_slots = 16;
+constexpr std::size_t receive_rounds = 4;
+constexpr std::size_t slot_size = 2048;
 
 // NTP time (RFC 3550 §4: 32.32 seconds since 1900) of a steady-clock point,
 // through the system clock read once per call.
@@ -28,6 +35,27 @@ std::uint64_t ntp_of(TimePoint t) {
   const std::uint64_t fraction = (static_cast<std::uint64_t>(since_unix % 1'000'000'000) << 32) / 1'000'000'000;
   return seconds << 32 | fraction;
 }
+
+// One socket's receive slots for recvmmsg(2), each with its sender's address.
+struct ReceiveSlots {
+  std::vector<std::uint8_t> buffer = std::vector<std::uint8_t>(receive_slots * slot_size);
+  std::array<::mmsghdr, receive_slots> headers{};
+  std::array<::iovec, receive_slots> vectors{};
+  std::array<udp::endpoint, receive_slots> peers;
+
+  ReceiveSlots() {
+    for (std::size_t i = 0; i < receive_slots; ++i) {
+      vectors[i] = {slot(i), slot_size};
+      headers[i].msg_hdr.msg_name = peers[i].data();
+      headers[i].msg_hdr.msg_namelen = static_cast<::socklen_t>(peers[i].capacity());
+      headers[i].msg_hdr.msg_iov = &vectors[i];
+      headers[i].msg_hdr.msg_iovlen = 1;
+    }
+  }
+  ReceiveSlots(const ReceiveSlots&) = delete;
+  ReceiveSlots& operator=(const ReceiveSlots&) = delete;
+  std::uint8_t* slot(std::size_t i) { return buffer.data() + i * slot_size; }
+};
 
 }  // namespace
 
@@ -48,6 +76,9 @@ struct RtpStream::Impl : std::enable_shared_from_this<RtpStream::Impl> {
   Callbacks callbacks;
   bool running = false;
   std::vector<TelephoneEventNotice> events;
+  ReceiveSlots rtp_slots;
+  std::unique_ptr<ReceiveSlots> rtcp_slots;  // without rtcp-mux only
+  std::optional<TimePoint> armed;             // what the timer waits for
 
   void send(const Transmit& t) {
     boost::system::error_code ec;
@@ -62,36 +93,65 @@ struct RtpStream::Impl : std::enable_shared_from_this<RtpStream::Impl> {
     arm();
   }
 
+  // The timer is moved to an earlier deadline only. A deadline that moved
+  // later (the inactivity one moves with every packet) is found when the
+  // timer expires and waited for then: a packet costs no timer system call.
   void arm() {
     const std::optional<TimePoint> next = session.next_timeout();
-    if (!next || !running) return;
+    if (!next || !running || (armed && *armed <= *next)) return;
+    armed = *next;
     timer.expires_at(*next);
     timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec || !self->running) return;
+      if (ec || !self->running) return;  // moved earlier (a new wait is on), or stopped
+      self->armed.reset();
       if (self->session.on_timeout(Clock::now()) && self->callbacks.on_inactive) self->callbacks.on_inactive();
       self->flush();
     });
   }
 
-  asio::awaitable<void> receive(bool rtcp_port) {
-    auto self = shared_from_this();
+  // Waiting for readable is safe only once a read found nothing: the
+  // reactor reports a socket becoming readable, not a socket being so.
+  void wait_readable(bool rtcp_port) {
     udp::socket& socket = rtcp_port ? rtcp_socket : rtp_socket;
-    std::array<std::uint8_t, 2048> buffer;
-    while (running) {
-      udp::endpoint from;
-      auto [ec, n] = co_await socket.async_receive_from(asio::buffer(buffer), from,
-                                                         asio::as_tuple(asio::use_awaitable));
-      if (!running || ec == asio::error::operation_aborted) co_return;
-      if (ec) continue;  // e.g. ICMP port unreachable of an earlier send
-      events.clear();
-      const Received r = session.on_datagram(buffer, n, rtcp_port, Clock::now(), events);
-      if (r.authentic) latch(r.kind == Received::Kind::rtcp, rtcp_port, from);
-      if (r.kind == Received::Kind::audio && callbacks.on_audio)
-        callbacks.on_audio({r.payload_type, r.sequence, r.timestamp, r.marker, r.payload});
-      if (callbacks.on_event)
-        for (const TelephoneEventNotice& e : events) callbacks.on_event(e);
-      flush();
+    socket.async_wait(udp::socket::wait_read, [self = shared_from_this(), rtcp_port](boost::system::error_code ec) {
+      if (!self->running || ec == asio::error::operation_aborted) return;
+      self->receive(rtcp_port);
+    });
+  }
+
+  // Reads with recvmmsg(2): what the socket holds, several datagrams a call.
+  void receive(bool rtcp_port) {
+    udp::socket& socket = rtcp_port ? rtcp_socket : rtp_socket;
+    ReceiveSlots& in = rtcp_port ? *rtcp_slots : rtp_slots;
+    for (std::size_t round = 0; round < receive_rounds; ++round) {
+      const int n = ::recvmmsg(socket.native_handle(), in.headers.data(), receive_slots, MSG_DONTWAIT, nullptr);
+      // Linux reports ICMP errors of earlier sends (port unreachable) here: they end nothing.
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) continue;
+      const TimePoint now = Clock::now();
+      for (int i = 0; i < n; ++i) {
+        ::msghdr& header = in.headers[i].msg_hdr;
+        udp::endpoint& from = in.peers[i];
+        from.resize(header.msg_namelen);
+        header.msg_namelen = static_cast<::socklen_t>(from.capacity());  // for the next call
+        events.clear();
+        const Received r = session.on_datagram({in.slot(static_cast<std::size_t>(i)), slot_size},
+                                               in.headers[i].msg_len, rtcp_port, now, events);
+        if (r.authentic) latch(r.kind == Received::Kind::rtcp, rtcp_port, from);
+        if (r.kind == Received::Kind::audio && callbacks.on_audio)
+          callbacks.on_audio({r.payload_type, r.sequence, r.timestamp, r.marker, r.payload});
+        if (callbacks.on_event)
+          for (const TelephoneEventNotice& e : events) callbacks.on_event(e);
+        if (!running) return;  // a callback stopped the stream
+      }
+      if (n > 0) flush();
+      // Fewer than asked for: the socket is empty, so a new datagram will
+      // make it readable again.
+      if (n < static_cast<int>(receive_slots)) return wait_readable(rtcp_port);
     }
+    // More may be waiting: read on after the work already queued.
+    asio::post(executor, [self = shared_from_this(), rtcp_port] {
+      if (self->running) self->receive(rtcp_port);
+    });
   }
 
   // RFC 4961: send to where the peer's authentic packets come from.
@@ -144,8 +204,16 @@ SrtpError RtpStream::start(const RtpSessionConfig& config, const udp::endpoint& 
   s.callbacks = std::move(callbacks);
   if (!s.running) {
     s.running = true;
-    asio::co_spawn(s.executor, s.receive(false), asio::detached);
-    if (s.rtcp_socket.is_open()) asio::co_spawn(s.executor, s.receive(true), asio::detached);
+    // A first read, not a wait: datagrams may have come before start.
+    asio::post(s.executor, [self = impl_] {
+      if (self->running) self->receive(false);
+    });
+    if (s.rtcp_socket.is_open()) {
+      s.rtcp_slots = std::make_unique<ReceiveSlots>();
+      asio::post(s.executor, [self = impl_] {
+        if (self->running) self->receive(true);
+      });
+    }
   }
   s.flush();
   return {};
@@ -175,6 +243,7 @@ void RtpStream::stop() {
   s.running = false;
   boost::system::error_code ec;
   s.timer.cancel();
+  s.armed.reset();
   s.rtp_socket.close(ec);
   s.rtcp_socket.close(ec);
 }

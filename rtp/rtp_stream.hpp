@@ -7,7 +7,8 @@
 // Flow:
 //   open(executor, address, mux, ports)  sockets bound: port() goes in the SDP
 //   start(config, remote RTP, remote RTCP, callbacks)
-//      receive loop per socket -> session.on_datagram -> on_audio / on_event;
+//      per socket: readable -> datagrams read with recvmmsg(2), several a
+//      call -> session.on_datagram -> on_audio / on_event;
 //      symmetric RTP (RFC 4961): once an authentic packet comes from another
 //      address than the SDP's, replies go there (the peer is behind a NAT)
 //   send_audio / send_digit -> session -> socket
