@@ -8,10 +8,11 @@
 #include "bench/srtp_timing.hpp"
 
 namespace cosip::bench {
-namespace {
 
 // The same contexts SrtpSession makes: one per direction, SSRC templates.
-srtp_t make_context(const char* suite, bool outbound, unsigned char* key) {
+srtp_t make_bare_context(const char* suite, bool outbound, unsigned char* key) {
+  static std::once_flag init;
+  std::call_once(init, [] { srtp_init(); });
   srtp_policy_t policy{};
   if (std::strcmp(suite, "AEAD_AES_128_GCM") == 0) {
     srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
@@ -26,16 +27,12 @@ srtp_t make_context(const char* suite, bool outbound, unsigned char* key) {
   return srtp_create(&ctx, &policy) == srtp_err_status_ok ? ctx : nullptr;
 }
 
-}  // namespace
-
 const char* bare_libsrtp_version() { return srtp_get_version_string(); }
 
 double bare_libsrtp_ns(const char* suite, std::size_t payload, double min_seconds, int repeats) {
-  static std::once_flag init;
-  std::call_once(init, [] { srtp_init(); });
   auto key = bench_key_salt;
-  srtp_t tx = make_context(suite, true, key.data());
-  srtp_t rx = make_context(suite, false, key.data());
+  srtp_t tx = make_bare_context(suite, true, key.data());
+  srtp_t rx = make_bare_context(suite, false, key.data());
   if (tx == nullptr || rx == nullptr) {
     if (tx != nullptr) srtp_dealloc(tx);
     if (rx != nullptr) srtp_dealloc(rx);

@@ -45,6 +45,10 @@ SrtpError RtpSession::configure(const RtpSessionConfig& config, TimePoint now) {
   }
   if (config.clock_rate != config_.clock_rate) clock_.set_clock_rate(config.clock_rate, now);
   if (!config.send) paused_ = true;
+  // The first configuration sets the RTCP bandwidth and minimum (§6.2);
+  // later ones leave the running schedule alone.
+  if (!configured_) rtcp_ = RtcpScheduler(config.rtcp, now, random_);
+  configured_ = true;
   config_ = config;
   if (!last_received_) silence_since_ = now;  // silence counts from the start of media
   return {};

@@ -173,6 +173,7 @@ class RtpSession {
   std::optional<ReportBlock> remote_report_;
   bool remote_left_ = false;
   bool sent_since_report_ = false;
+  bool configured_ = false;
   bool paused_ = false;  // audio stopped by the direction; resumes with a timestamp jump
   bool leaving_ = false;
   bool bye_due_ = false;

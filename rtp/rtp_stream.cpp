@@ -38,6 +38,7 @@ struct RtpStream::Impl final : RtpTransport::Receiver, std::enable_shared_from_t
   std::shared_ptr<RtpTransport> transport;
   std::shared_ptr<UdpTransport> udp;  // the same transport, when the stream has its own sockets
   asio::steady_timer timer;
+  std::optional<TimePoint> armed;  // what the timer waits for
   RtpSession session;
   Callbacks callbacks;
   bool running = false;
@@ -49,12 +50,17 @@ struct RtpStream::Impl final : RtpTransport::Receiver, std::enable_shared_from_t
     arm();
   }
 
+  // The timer is moved to an earlier deadline only. A deadline that moved
+  // later (the inactivity one moves with every packet) is found when the
+  // timer expires and waited for then: a packet costs no timer system call.
   void arm() {
     const std::optional<TimePoint> next = session.next_timeout();
-    if (!next || !running) return;
+    if (!next || !running || (armed && *armed <= *next)) return;
+    armed = *next;
     timer.expires_at(*next);
     timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec || !self->running) return;
+      if (ec || !self->running) return;  // moved earlier (a new wait is on), or stopped
+      self->armed.reset();
       if (self->session.on_timeout(Clock::now()) && self->callbacks.on_inactive) self->callbacks.on_inactive();
       self->flush();
     });
