@@ -209,6 +209,7 @@ class UserAgentCore {
   std::deque<std::string> accepted_due_;
   struct UacAck {
     std::uint32_t cseq = 0;  // of the INVITE it acknowledges
+    TransactionId invite = 0;
     std::string bytes;
   };
   std::unordered_map<std::string, UacAck> acks_;        // UAC: ACK of the latest 2xx, by dialog key
@@ -236,7 +237,7 @@ class UserAgentCore {
   std::unordered_map<std::string, Offer> offers_;                // by dialog key
   std::unordered_map<std::string, SessionTimer> session_timers_; // by dialog key
   std::unordered_map<TransactionId, std::string> own_;  // the core's PRACKs and BYEs, to their next hop
-  std::deque<Outgoing> outgoing_;                        // views into acks_
+  std::deque<Outgoing> outgoing_;                        // views into acks_ and Uac::ended
   Outgoing last_;
 };
 
