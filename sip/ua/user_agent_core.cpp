@@ -82,9 +82,19 @@ struct UserAgentCore::Pending {
 // An INVITE we sent: the dialogs its responses create and, per dialog, the
 // RSeq of the last reliable 1xx taken (RFC 3262 §4).
 struct UserAgentCore::Uac {
+  // A dialog of its 2xx that ended (by BYE, either way) while the
+  // transaction still takes 2xx retransmissions (Timer M, RFC 6026 §8.4):
+  // its ACK, sent again for each (§13.2.2.4), since a BYE can overtake an
+  // ACK that was lost.
+  struct Ended {
+    std::string key;
+    std::string next_hop;
+    std::string ack;
+  };
   bool offer = false;                // it carried a session description
   std::vector<std::string> early;    // keys of the dialogs its 1xx created
   std::unordered_map<std::string, std::uint32_t> rseq;
+  std::deque<Ended> ended;           // a deque: outgoing_ holds views into it
 };
 
 UserAgentCore::UserAgentCore(UaConfig config, Callbacks callbacks)
@@ -437,7 +447,7 @@ TransactionId UserAgentCore::send_request(std::string request, bool reliable, st
   const TransactionId id = transactions_.start_client(std::move(request), reliable, context, now);
   if (const ClientTransaction* txn = transactions_.client(id)) {
     const Message& req = txn->request();
-    if (req.method == "INVITE") uac_[id] = std::make_unique<Uac>(Uac{!req.body.empty(), {}, {}});
+    if (req.method == "INVITE") uac_[id] = std::make_unique<Uac>(Uac{!req.body.empty(), {}, {}, {}});
     // RFC 3311 §5.2: an offer we make in a dialog is pending until its
     // final response (an offer already pending stays the one that counts).
     if (is_offer_method(req.method) && !req.body.empty() && !req.to.tag().empty())
@@ -485,7 +495,11 @@ void UserAgentCore::expire_session(const std::string& key, TimePoint now) {
 
 void UserAgentCore::erase_dialog(std::unordered_map<std::string, Dialog>::iterator d) {
   accepted_.erase(d->first);
-  acks_.erase(d->first);
+  if (const auto a = acks_.find(d->first); a != acks_.end()) {
+    if (const auto uac = uac_.find(a->second.invite); uac != uac_.end())
+      uac->second->ended.push_back(Uac::Ended{d->first, d->second.next_hop(), std::move(a->second.bytes)});
+    acks_.erase(a);
+  }
   reliable_.erase(d->first);
   offers_.erase(d->first);
   session_timers_.erase(d->first);
@@ -516,6 +530,14 @@ void UserAgentCore::on_response(TransactionId id, const Message& msg, TimePoint 
     const Message& req = txn->request();
     auto d = dialogs_.find(key);
     if (d == dialogs_.end()) {
+      // A response retransmitted after its dialog ended makes no new
+      // dialog and is not passed on; a 2xx gets its ACK again.
+      const std::deque<Uac::Ended>& ended = uac->second->ended;
+      const auto e = std::find_if(ended.begin(), ended.end(), [&key](const Uac::Ended& x) { return x.key == key; });
+      if (e != ended.end()) {
+        if (code >= 200) outgoing_.push_back(Outgoing{0, e->next_hop, e->ack, 0});
+        return;
+      }
       d = dialogs_.emplace(key, Dialog::as_uac(req, msg)).first;
       if (code < 200) {
         uac->second->early.push_back(key);
@@ -539,7 +561,7 @@ void UserAgentCore::on_response(TransactionId id, const Message& msg, TimePoint 
       ack.method = "ACK";
       ack.via = own_via();
       ack.ack_seq = req.cseq.number;
-      ack_state = UacAck{req.cseq.number, d->second.make_request(ack)};
+      ack_state = UacAck{req.cseq.number, id, d->second.make_request(ack)};
       outgoing_.push_back(Outgoing{0, d->second.next_hop(), ack_state.bytes, 0});
     }
     dialog = &d->second;

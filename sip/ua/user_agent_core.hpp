@@ -21,7 +21,8 @@
 // 1xx but 100 is retransmitted until its PRACK, and a later reliable 1xx or
 // 2xx waits for that PRACK (RFC 3262 §3).
 // On the UAC side, each 2xx to an INVITE creates a dialog and is ACKed by the
-// core, again for each retransmission (§13.2.2.4); each reliable 1xx in
+// core, again for each retransmission (§13.2.2.4), even one that comes after
+// the dialog ended (our BYE overtook a lost ACK); each reliable 1xx in
 // RSeq order is PRACKed once by the core (RFC 3262 §4).
 // A 2xx to an INVITE or UPDATE with Session-Expires, either way, (re)starts
 // the dialog's session timer: at half the interval the refresher's
@@ -209,6 +210,7 @@ class UserAgentCore {
   std::deque<std::string> accepted_due_;
   struct UacAck {
     std::uint32_t cseq = 0;  // of the INVITE it acknowledges
+    TransactionId invite = 0;
     std::string bytes;
   };
   std::unordered_map<std::string, UacAck> acks_;        // UAC: ACK of the latest 2xx, by dialog key
@@ -236,7 +238,7 @@ class UserAgentCore {
   std::unordered_map<std::string, Offer> offers_;                // by dialog key
   std::unordered_map<std::string, SessionTimer> session_timers_; // by dialog key
   std::unordered_map<TransactionId, std::string> own_;  // the core's PRACKs and BYEs, to their next hop
-  std::deque<Outgoing> outgoing_;                        // views into acks_
+  std::deque<Outgoing> outgoing_;                        // views into acks_ and Uac::ended
   Outgoing last_;
 };
 

@@ -174,6 +174,39 @@ TEST_CASE("the UAS retransmits its 2xx until the ACK, then gives up after 64*T1 
   CHECK(q.ended == std::vector<std::string>{"no ACK"});
 }
 
+TEST_CASE("a 2xx retransmitted after our BYE (our ACK lost) is ACKed again, not taken as a new call (§13.2.2.4)") {
+  Pair p;
+  p.uac.send_request(invite(p.uac.ids()), false, 2, p.net.now);
+  p.net.drop_from_a = true;  // the ACK and the first BYE are lost
+  p.net.flush();
+  REQUIRE(p.net.a_sent.size() == 1);
+  p.net.deliver(p.uas, p.net.a_sent.front(), Source{"192.0.2.1", 5060, false, 1});
+  p.net.flush();
+  REQUIRE(p.uac_dialogs.size() == 1);
+  p.uac.send_bye(p.uac_dialogs.front()->id(), "SIP/2.0/UDP 192.0.2.1:5060", false, 2, p.net.now);
+  p.net.flush();
+  CHECK(p.uac.dialog_count() == 0);
+  // The UAS, still without its ACK, retransmits the 2xx after T1.
+  p.net.run_until(p.net.now + 600ms);
+  const auto acks = [&p] {
+    std::vector<std::string> a;
+    for (const std::string& s : p.net.a_sent)
+      if (s.starts_with("ACK ")) a.push_back(s);
+    return a;
+  };
+  REQUIRE(acks().size() == 2);
+  CHECK(acks()[1] == acks()[0]);  // the same ACK again
+  CHECK(p.codes == std::vector<int>{180, 200});  // the application heard of the 2xx once
+  CHECK(p.uac_dialogs.size() == 1);
+  CHECK(p.uac.dialog_count() == 0);  // no dialog made again for it
+  // Once the network works, the BYE's retransmission ends the call at the UAS.
+  p.net.drop_from_a = false;
+  p.net.run_until(p.net.now + 2s);
+  CHECK(p.last_code() == 200);
+  CHECK(p.ended == std::vector<std::string>{"BYE"});
+  CHECK(p.uas.dialog_count() == 0);
+}
+
 TEST_CASE("a retransmitted re-INVITE gets the 2xx again while its ACK is awaited (§13.3.1.4)") {
   Pair p;
   p.uac.send_request(invite(p.uac.ids()), false, 2, p.net.now);
