@@ -1,16 +1,38 @@
 #include "rtp/udp_transport.hpp"
 
-#include <array>
+#include <sys/socket.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <array>
+#include <cerrno>
+#include <vector>
+
+#include <boost/asio/post.hpp>
 
 namespace cosip::rtp {
 
 namespace asio = boost::asio;
 using asio::ip::udp;
+
+// recvmmsg(2) slots of one socket, each with its sender's address.
+struct UdpTransport::ReceiveSlots {
+  std::vector<std::uint8_t> buffer = std::vector<std::uint8_t>(receive_slots * max_datagram);
+  std::array<::mmsghdr, receive_slots> headers{};
+  std::array<::iovec, receive_slots> vectors{};
+  std::array<udp::endpoint, receive_slots> peers;
+
+  ReceiveSlots() {
+    for (std::size_t i = 0; i < receive_slots; ++i) {
+      vectors[i] = {slot(i), max_datagram};
+      headers[i].msg_hdr.msg_name = peers[i].data();
+      headers[i].msg_hdr.msg_namelen = static_cast<::socklen_t>(peers[i].capacity());
+      headers[i].msg_hdr.msg_iov = &vectors[i];
+      headers[i].msg_hdr.msg_iovlen = 1;
+    }
+  }
+  ReceiveSlots(const ReceiveSlots&) = delete;
+  ReceiveSlots& operator=(const ReceiveSlots&) = delete;
+  std::uint8_t* slot(std::size_t i) { return buffer.data() + i * max_datagram; }
+};
 
 std::shared_ptr<UdpTransport> UdpTransport::open(const asio::any_io_executor& executor,
                                                  const asio::ip::address& address, bool rtcp_mux,
@@ -40,6 +62,8 @@ std::shared_ptr<UdpTransport> UdpTransport::open(const asio::any_io_executor& ex
 UdpTransport::UdpTransport(const asio::any_io_executor& executor)
     : executor_(executor), rtp_socket_(executor), rtcp_socket_(executor) {}
 
+UdpTransport::~UdpTransport() = default;
+
 std::uint16_t UdpTransport::port() const { return port_; }
 
 void UdpTransport::set_remote(const udp::endpoint& rtp, const udp::endpoint& rtcp, bool rtcp_mux) {
@@ -52,8 +76,17 @@ void UdpTransport::start(std::weak_ptr<Receiver> receiver) {
   receiver_ = std::move(receiver);
   if (receiving_) return;
   receiving_ = true;
-  asio::co_spawn(executor_, receive(false), asio::detached);
-  if (rtcp_socket_.is_open()) asio::co_spawn(executor_, receive(true), asio::detached);
+  // A first read, not a wait: datagrams may have come before start().
+  rtp_slots_ = std::make_unique<ReceiveSlots>();
+  asio::post(executor_, [self = shared_from_this()] {
+    if (self->receiving_) self->receive(false);
+  });
+  if (rtcp_socket_.is_open()) {
+    rtcp_slots_ = std::make_unique<ReceiveSlots>();
+    asio::post(executor_, [self = shared_from_this()] {
+      if (self->receiving_) self->receive(true);
+    });
+  }
 }
 
 void UdpTransport::send(const Transmit& t) {
@@ -71,21 +104,45 @@ void UdpTransport::close() {
   rtcp_socket_.close(ec);
 }
 
-asio::awaitable<void> UdpTransport::receive(bool rtcp_port) {
-  auto self = shared_from_this();
+// Waiting for readable is right only once a read found the socket empty:
+// the reactor reports a socket becoming readable, not being so.
+void UdpTransport::wait_readable(bool rtcp_port) {
   udp::socket& socket = rtcp_port ? rtcp_socket_ : rtp_socket_;
-  std::array<std::uint8_t, max_datagram> buffer;
-  while (receiving_) {
-    udp::endpoint from;
-    auto [ec, n] = co_await socket.async_receive_from(asio::buffer(buffer), from, asio::as_tuple(asio::use_awaitable));
-    if (!receiving_ || ec == asio::error::operation_aborted) co_return;
-    if (ec) continue;  // e.g. ICMP port unreachable of an earlier send
-    const auto receiver = receiver_.lock();
-    if (!receiver) co_return;
-    const Received r = receiver->take(buffer, n, rtcp_port);
-    if (r.authentic) latch(r.kind == Received::Kind::rtcp, rtcp_port, from);
-    receiver->deliver(r);
+  socket.async_wait(udp::socket::wait_read, [self = shared_from_this(), rtcp_port](boost::system::error_code ec) {
+    if (self->receiving_ && ec != asio::error::operation_aborted) self->receive(rtcp_port);
+  });
+}
+
+// Reads with recvmmsg(2): what the socket holds, several datagrams a call
+// (one system call per batch, not per packet), a few batches before the
+// executor's other work gets a turn.
+void UdpTransport::receive(bool rtcp_port) {
+  udp::socket& socket = rtcp_port ? rtcp_socket_ : rtp_socket_;
+  ReceiveSlots& in = rtcp_port ? *rtcp_slots_ : *rtp_slots_;
+  for (std::size_t round = 0; round < receive_rounds; ++round) {
+    const int n = ::recvmmsg(socket.native_handle(), in.headers.data(), receive_slots, MSG_DONTWAIT, nullptr);
+    // Linux reports ICMP errors of earlier sends (port unreachable) here: they end nothing.
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) continue;
+    for (int i = 0; i < n; ++i) {
+      ::msghdr& header = in.headers[i].msg_hdr;
+      udp::endpoint& from = in.peers[i];
+      from.resize(header.msg_namelen);
+      header.msg_namelen = static_cast<::socklen_t>(from.capacity());  // for the next call
+      const auto receiver = receiver_.lock();
+      if (!receiver || !receiving_) return;
+      const Received r = receiver->take({in.slot(static_cast<std::size_t>(i)), max_datagram},
+                                        in.headers[i].msg_len, rtcp_port);
+      if (r.authentic) latch(r.kind == Received::Kind::rtcp, rtcp_port, from);
+      receiver->deliver(r);
+    }
+    // Fewer than asked for: the socket is empty, a new datagram makes it
+    // readable again.
+    if (n < static_cast<int>(receive_slots)) return wait_readable(rtcp_port);
   }
+  // More may be waiting: read on after the work already queued.
+  asio::post(executor_, [self = shared_from_this(), rtcp_port] {
+    if (self->receiving_) self->receive(rtcp_port);
+  });
 }
 
 // RFC 4961: send to where the peer's authentic packets come from.

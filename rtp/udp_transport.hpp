@@ -9,7 +9,6 @@
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/udp.hpp>
 
 #include "rtp/rtp_transport.hpp"
@@ -25,6 +24,7 @@ class UdpTransport final : public RtpTransport, public std::enable_shared_from_t
                                             const boost::asio::ip::address& address, bool rtcp_mux,
                                             std::uint16_t first_port, std::uint16_t last_port, std::string& error);
   explicit UdpTransport(const boost::asio::any_io_executor& executor);
+  ~UdpTransport() override;
 
   std::uint16_t port() const;
   // The peer's addresses from the SDP; an address already latched stays.
@@ -38,13 +38,21 @@ class UdpTransport final : public RtpTransport, public std::enable_shared_from_t
   void close() override;
 
  private:
-  boost::asio::awaitable<void> receive(bool rtcp_port);
+  // Datagrams one recvmmsg(2) takes, and batches read in one go.
+  static constexpr std::size_t receive_slots = 16;
+  static constexpr std::size_t receive_rounds = 4;
+  struct ReceiveSlots;
+
+  void receive(bool rtcp_port);
+  void wait_readable(bool rtcp_port);
   void latch(bool is_rtcp, bool rtcp_port, const boost::asio::ip::udp::endpoint& from);
 
   boost::asio::any_io_executor executor_;
   std::uint16_t port_ = 0;  // kept: port() answers after close
   boost::asio::ip::udp::socket rtp_socket_;
   boost::asio::ip::udp::socket rtcp_socket_;  // closed under rtcp-mux
+  std::unique_ptr<ReceiveSlots> rtp_slots_;
+  std::unique_ptr<ReceiveSlots> rtcp_slots_;  // without rtcp-mux only
   std::weak_ptr<Receiver> receiver_;
   boost::asio::ip::udp::endpoint remote_rtp_;
   boost::asio::ip::udp::endpoint remote_rtcp_;
