@@ -130,6 +130,16 @@ std::optional<Transmit> RtpSession::poll_transmit(TimePoint now) {
     bye_due_ = false;
     return write_report(true, now);
   }
+  if (collision_bye_) {
+    // §8.2: the SSRC given up after a collision is ended with a BYE.
+    ReportSpec spec;
+    spec.ssrc = *collision_bye_;
+    spec.cname = config_.cname;
+    spec.bye = true;
+    spec.bye_reason = "SSRC collision";
+    collision_bye_.reset();
+    return write_compound(spec);
+  }
   if (leaving_) return std::nullopt;
   rtcp_.set_we_sent(sent_since_report_);
   if (rtcp_.next_timeout() && *rtcp_.next_timeout() <= now) {
@@ -161,6 +171,14 @@ std::optional<Transmit> RtpSession::write_report(bool bye, TimePoint now) {
   }
   spec.cname = config_.cname;
   spec.bye = bye;
+  std::optional<Transmit> t = write_compound(spec);
+  if (!t) return t;
+  if (!bye) rtcp_.on_report_sent(t->bytes.size() + udp_ip_overhead, now);
+  sent_since_report_ = false;
+  return t;
+}
+
+std::optional<Transmit> RtpSession::write_compound(const ReportSpec& spec) {
   const WriteResult w = rtp::write_report(spec, tx_);
   if (!w.ok()) return std::nullopt;
   std::size_t size = w.size;
@@ -169,8 +187,6 @@ std::optional<Transmit> RtpSession::write_report(bool bye, TimePoint now) {
   } else if (config_.srtp_required) {
     return std::nullopt;
   }
-  if (!bye) rtcp_.on_report_sent(size + udp_ip_overhead, now);
-  sent_since_report_ = false;
   ++counters_.rtcp_sent;
   return Transmit{!config_.rtcp_mux, {tx_.data(), size}};
 }
@@ -188,7 +204,7 @@ std::optional<TimePoint> RtpSession::next_timeout() const {
   std::optional<TimePoint> next;
   const auto earliest = [&next](TimePoint t) { next = next ? std::min(*next, t) : t; };
   if (!events_out_.empty()) earliest(events_out_.front().at);
-  if (bye_due_) earliest(last_sent_);
+  if (bye_due_ || collision_bye_) earliest(last_sent_);
   if (!leaving_ && rtcp_.next_timeout()) earliest(*rtcp_.next_timeout());
   if (!leaving_ && !silence_reported_)
     earliest(std::max(silence_since_, last_received_.value_or(silence_since_)) + config_.inactivity_timeout);
@@ -247,9 +263,9 @@ Received RtpSession::receive_rtp(std::span<std::uint8_t> buffer, std::size_t siz
   if (parse(std::span<const std::uint8_t>(buffer.data(), size), p, options)) return drop(DropReason::malformed);
   if (p.ssrc == clock_.ssrc()) {
     // §8.2: our SSRC from another address: a loop or a collision. We take
-    // a fresh SSRC.
+    // a fresh SSRC and end the old one with a BYE.
     const std::uint32_t in_use[] = {p.ssrc};
-    clock_.on_foreign_ssrc(p.ssrc, in_use);
+    if (clock_.on_foreign_ssrc(p.ssrc, in_use)) collision_bye_ = clock_.previous_ssrc();
     return drop(DropReason::own_ssrc);
   }
   // A new SSRC from the peer starts a new source (§8.2: it changed on a

@@ -158,6 +158,7 @@ class RtpSession {
   Received drop(DropReason reason);
   std::optional<Transmit> write_rtp(const Packet& packet, bool rtcp_port);
   std::optional<Transmit> write_report(bool bye, TimePoint now);
+  std::optional<Transmit> write_compound(const ReportSpec& spec);
   bool srtp_on() const { return srtp_.has_keys(); }
 
   RandomSource random_;
@@ -177,6 +178,7 @@ class RtpSession {
   bool paused_ = false;  // audio stopped by the direction; resumes with a timestamp jump
   bool leaving_ = false;
   bool bye_due_ = false;
+  std::optional<std::uint32_t> collision_bye_;  // an SSRC we gave up, to end with a BYE
   std::uint32_t last_rtp_timestamp_ = 0;  // of our last packet, for the SR
   TimePoint last_sent_{};
   std::optional<TimePoint> last_received_;

@@ -280,3 +280,44 @@ TEST_CASE("held: no audio while our direction forbids sending, then the timestam
   CHECK(p.timestamp - t0 == 16000u);           // 2 s at 8000 Hz
   CHECK(p.marker);
 }
+
+TEST_CASE("SSRC collision (§8.2): our SSRC from elsewhere, a fresh one, and a BYE for the old") {
+  TimePoint now{};
+  Peer a(now, 19), b(now, 20);
+  REQUIRE_FALSE(a.session.configure(config(), now));
+  REQUIRE_FALSE(b.session.configure(config(), now));
+  run(a, b, now, 200ms);
+  const std::uint32_t old = b.session.ssrc();
+  // A packet carrying b's own SSRC, as a colliding source would send it.
+  Packet p;
+  p.payload_type = 0;
+  p.sequence = 7;
+  p.timestamp = 1234;
+  p.ssrc = old;
+  p.payload = frame_a;
+  std::array<std::uint8_t, 256> wire{};
+  const WriteResult w = serialize(p, wire);
+  REQUIRE(w.ok());
+  b.deliver(std::span<const std::uint8_t>(wire.data(), w.size), false, now);
+  CHECK(b.drops.back() == DropReason::own_ssrc);
+  CHECK(b.session.ssrc() != old);
+  // The next thing b sends is an RTCP BYE for the old SSRC.
+  auto t = b.session.poll_transmit(now);
+  REQUIRE(t);
+  CHECK(t->rtcp);
+  std::array<std::uint8_t, 2048> buffer{};
+  std::copy(t->bytes.begin(), t->bytes.end(), buffer.begin());
+  Compound compound;
+  REQUIRE_FALSE(parse(std::span<const std::uint8_t>(buffer.data(), t->bytes.size()), compound));
+  const Bye* bye = nullptr;
+  for (const RtcpPacket& packet : compound.packets)
+    if (const auto* found = std::get_if<Bye>(&packet)) bye = found;
+  REQUIRE(bye);
+  CHECK(bye->sources == std::vector<std::uint32_t>{old});
+  REQUIRE(bye->reason);
+  CHECK(*bye->reason == "SSRC collision");
+  // b's audio goes on under its new SSRC, and a takes it as a new source.
+  run(a, b, now, 100ms);
+  REQUIRE(a.session.remote_source());
+  CHECK(a.session.remote_source()->ssrc() == b.session.ssrc());
+}
