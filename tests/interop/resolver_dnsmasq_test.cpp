@@ -7,16 +7,11 @@
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,6 +33,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "child_process.hpp"
 #include "sip/resolver/dns_resolver.hpp"
 
 #ifndef COSIP_DNSMASQ_CONF_IN
@@ -48,32 +44,10 @@ using namespace cosip::sip;
 using namespace cosip::sip::resolver;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
+using cosip::test::find_program;
+using cosip::test::read_whole;
 
 namespace {
-
-std::string find_program(const std::string& name) {
-  std::vector<std::string> dirs;
-  if (const char* path = std::getenv("PATH")) {
-    std::stringstream in(path);
-    for (std::string dir; std::getline(in, dir, ':');) {
-      if (!dir.empty()) dirs.push_back(dir);
-    }
-  }
-  // dnsmasq lives in /usr/sbin, often missing from a user's PATH.
-  for (const char* dir : {"/usr/sbin", "/sbin", "/usr/local/sbin"}) dirs.emplace_back(dir);
-  for (const std::string& dir : dirs) {
-    const std::string candidate = dir + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return {};
-}
-
-std::string read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
   for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
@@ -194,31 +168,10 @@ class Dnsmasq {
 
   std::string spawn(const std::string& binary, const std::string& conf_path) {
     const std::string log = log_path();
-    const pid_t parent = getpid();
-    const pid_t pid = fork();
-    if (pid < 0) return "fork failed";
-    if (pid == 0) {
-      // Only async-signal-safe calls until exec.
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(126);
-      const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (out >= 0) {
-        dup2(out, STDOUT_FILENO);
-        dup2(out, STDERR_FILENO);
-      }
-      const int in = open("/dev/null", O_RDONLY);
-      if (in >= 0) dup2(in, STDIN_FILENO);
-      execl(binary.c_str(), "dnsmasq", "-k", "-C", conf_path.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    pid_ = pid;
+    if (std::string e = process_.start({binary, "-k", "-C", conf_path}, log); !e.empty()) return e;
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return "dnsmasq exited at start (status " + std::to_string(status) + "):\n" + read_whole(log);
-      }
+      if (!process_.running()) return "dnsmasq exited at start:\n" + read_whole(log);
       if (dns_answers(port_)) return {};
       std::this_thread::sleep_for(20ms);
     }
@@ -226,23 +179,9 @@ class Dnsmasq {
            read_whole(log);
   }
 
-  void stop_process() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 200; ++i) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
+  void stop_process() { process_.stop(); }
 
-  pid_t pid_ = -1;
+  cosip::test::ChildProcess process_;
   std::uint16_t port_ = 0;
   std::string rundir_;
 };
