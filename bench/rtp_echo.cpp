@@ -42,6 +42,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "bench/rtp_bench.hpp"
 #include "rtp/rtp_session.hpp"
 #include "rtp/rtp_stream.hpp"
 
@@ -56,9 +57,10 @@ constexpr std::size_t payload_size = 160;  // 20 ms of PCMU
 constexpr std::uint32_t samples = 160;
 constexpr int generator_core = 0;
 constexpr int echo_core = 1;
-constexpr const char* suite = "AES_CM_128_HMAC_SHA1_80";
-constexpr const char* generator_key = "4fl6DT4Bi+DWT6MsBt5BOQ7Gda1Jiv7rtpYLOqvm";
-constexpr const char* echo_key = "KCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/QEFCQ0RF";
+constexpr const char* suite = bench::rtp_bench_suite;
+constexpr const char* generator_key = bench::rtp_bench_key_a;
+constexpr const char* echo_key = bench::rtp_bench_key_b;
+constexpr const char* cname = "rtp_echo_bench";
 
 enum class Echo { anchor, session, stream };
 const char* name(Echo e) {
@@ -68,13 +70,6 @@ const char* name(Echo e) {
     case Echo::stream: return "cosip RtpStream";
   }
   return "?";
-}
-
-bool pin(int core) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(core, &set);
-  return ::sched_setaffinity(0, sizeof set, &set) == 0;  // 0: the calling thread
 }
 
 [[noreturn]] void fail(const char* what) {
@@ -141,25 +136,11 @@ void send_all(int fd, Batch& b, unsigned n) {
   }
 }
 
-rtp::RtpSessionConfig session_config(bool srtp, const char* local_key, const char* remote_key) {
-  rtp::RtpSessionConfig c;
-  c.payload_type = 0;  // PCMU
-  c.clock_rate = 8000;
-  c.rtcp_mux = true;
-  c.cname = "rtp_echo_bench";
-  if (srtp) {
-    c.srtp_suite = suite;
-    c.local_key = local_key;
-    c.remote_key = remote_key;
-  }
-  return c;
-}
-
 std::unique_ptr<rtp::RtpSession> make_session(bool srtp, bool generator, std::uint64_t seed) {
   const rtp::TimePoint now = rtp::Clock::now();
   auto s = std::make_unique<rtp::RtpSession>(now, rtp::seeded_random(seed), [](rtp::TimePoint) { return std::uint64_t{0}; });
-  const rtp::RtpSessionConfig c = generator ? session_config(srtp, generator_key, echo_key)
-                                            : session_config(srtp, echo_key, generator_key);
+  const rtp::RtpSessionConfig c = generator ? bench::rtp_bench_session(srtp, generator_key, echo_key, cname)
+                                            : bench::rtp_bench_session(srtp, echo_key, generator_key, cname);
   if (s->configure(c, now)) {
     std::fprintf(stderr, "rtp_echo_bench: SRTP keys refused\n");
     std::exit(1);
@@ -319,7 +300,7 @@ Run run_once(Echo echo, bool srtp, unsigned window, double seconds) {
 
   const auto drive = [&](const sockaddr_in& echo_address, clockid_t echo_clock) {
     std::thread g([&] {
-      if (!pin(generator_core)) pinned = false;
+      if (!bench::pin_to_core(generator_core)) pinned = false;
       result = generate(generator_fd, echo_address, *generator, packet_size, window, seconds, echo_clock);
     });
     g.join();
@@ -343,13 +324,14 @@ Run run_once(Echo echo, bool srtp, unsigned window, double seconds) {
     rtp::RtpStream::Callbacks callbacks;
     rtp::RtpStream* s = stream.get();
     callbacks.on_audio = [s](const rtp::AudioPacket& p) { s->send_audio(p.payload, samples); };
-    if (stream->start(session_config(srtp, echo_key, generator_key), peer, peer, std::move(callbacks))) {
+    if (stream->start(bench::rtp_bench_session(srtp, echo_key, generator_key, cname), peer, peer,
+                      std::move(callbacks))) {
       std::fprintf(stderr, "rtp_echo_bench: SRTP keys refused\n");
       std::exit(1);
     }
     const auto work = asio::make_work_guard(io);
     std::thread e([&] {
-      if (!pin(echo_core)) pinned = false;
+      if (!bench::pin_to_core(echo_core)) pinned = false;
       io.run();
     });
     sockaddr_in to{};
@@ -369,7 +351,7 @@ Run run_once(Echo echo, bool srtp, unsigned window, double seconds) {
     const int echo_fd = loopback_socket(echo_address);
     auto session = make_session(srtp, false, 2);
     std::thread e([&] {
-      if (!pin(echo_core)) pinned = false;
+      if (!bench::pin_to_core(echo_core)) pinned = false;
       if (echo == Echo::anchor) bare_echo(echo_fd, stop);
       else session_echo(echo_fd, *session, stop);
     });

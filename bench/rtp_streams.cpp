@@ -35,6 +35,7 @@
 
 #include "bench/srtp_bare.hpp"
 #include "bench/srtp_timing.hpp"
+#include "bench/rtp_bench.hpp"
 #include "rtp/rtp_session.hpp"
 
 namespace {
@@ -48,35 +49,14 @@ constexpr std::size_t payload_size = 160;  // 20 ms of PCMU
 constexpr std::uint32_t samples = 160;
 constexpr std::size_t slot_size = 256;     // a packet and SRTP's tag
 constexpr std::size_t first_n = 1000;
-constexpr const char* suite = "AES_CM_128_HMAC_SHA1_80";
+constexpr const char* suite = bench::rtp_bench_suite;
 // The peer protects with bench_key_salt (bench/srtp_timing.hpp), the relay with its own key.
-constexpr const char* peer_key = "4fl6DT4Bi+DWT6MsBt5BOQ7Gda1Jiv7rtpYLOqvm";
-constexpr const char* relay_key = "KCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/QEFCQ0RF";
-
-bool pin(int c) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(c, &set);
-  return ::sched_setaffinity(0, sizeof set, &set) == 0;
-}
+constexpr const char* peer_key = bench::rtp_bench_key_a;
+constexpr const char* relay_key = bench::rtp_bench_key_b;
 
 [[noreturn]] void fail(const char* what) {
   std::fprintf(stderr, "rtp_streams_bench: %s\n", what);
   std::exit(1);
-}
-
-rtp::RtpSessionConfig session_config(bool srtp, const char* local_key, const char* remote_key) {
-  rtp::RtpSessionConfig c;
-  c.payload_type = 0;  // PCMU
-  c.clock_rate = 8000;
-  c.rtcp_mux = true;
-  c.cname = "rtp_streams_bench";
-  if (srtp) {
-    c.srtp_suite = suite;
-    c.local_key = local_key;
-    c.remote_key = remote_key;
-  }
-  return c;
 }
 
 std::unique_ptr<rtp::RtpSession> make_session(const rtp::RtpSessionConfig& config, std::uint64_t seed,
@@ -94,7 +74,7 @@ class Peer {
     // Its first sequence number low enough that no run wraps it: streams
     // that join late would then guess the wrong SRTP rollover counter.
     for (std::uint64_t seed = 7;; ++seed) {
-      session_ = make_session(session_config(srtp, peer_key, relay_key), seed, now);
+      session_ = make_session(bench::rtp_bench_session(srtp, peer_key, relay_key, "rtp_streams_bench"), seed, now);
       next(now);
       if (sequence() < 30000) break;
     }
@@ -124,7 +104,7 @@ class Peer {
 
 class CosipRelay {
  public:
-  explicit CosipRelay(bool srtp) : config_(session_config(srtp, relay_key, peer_key)) {}
+  explicit CosipRelay(bool srtp) : config_(bench::rtp_bench_session(srtp, relay_key, peer_key, "rtp_streams_bench")) {}
   void grow(std::size_t n, rtp::TimePoint now) {
     while (streams_.size() < n) streams_.push_back(make_session(config_, 1000 + streams_.size(), now));
   }
@@ -359,7 +339,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "rtp_streams_bench: --ticks must be positive and --max at least %zu\n", first_n);
     return 2;
   }
-  if (!pin(core)) fail("cannot pin to core 1");
+  if (!bench::pin_to_core(core)) fail("cannot pin to core 1");
   std::printf("Concurrent 20 ms audio streams relayed by one thread (core %d) before a tick misses 20 ms:\n"
               "each stream receives one packet a tick (172 bytes, SRTP %s 182) and answers it,\n"
               "in-process (no sockets). N doubles from %zu, then bisection to %.0f %%; %d ticks per N,\n"
