@@ -36,6 +36,7 @@ struct AudioPacket {
   std::uint8_t payload_type = 0;
   std::uint16_t sequence = 0;
   std::uint32_t timestamp = 0;
+  std::uint32_t ssrc = 0;
   bool marker = false;
   std::span<const std::uint8_t> payload;  // valid during the callback
 };
