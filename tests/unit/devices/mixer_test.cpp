@@ -24,11 +24,11 @@ class ScriptedSource final : public AudioSource {
   int sample_rate() const override { return 8000; }
   int channels() const override { return channels_; }
   std::size_t read(std::span<std::int16_t> out) override {
-    const std::size_t count = std::min(out.size() / static_cast<std::size_t>(channels_) * static_cast<std::size_t>(channels_),
-                                       samples_.size() - at_);
+    const auto width = static_cast<std::size_t>(channels_);
+    const std::size_t count = std::min(out.size() / width * width, samples_.size() - at_);
     std::copy_n(samples_.begin() + static_cast<std::ptrdiff_t>(at_), count, out.begin());
     at_ += count;
-    return count / static_cast<std::size_t>(channels_);
+    return count / width;
   }
 
  private:

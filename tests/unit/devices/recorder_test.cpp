@@ -1,15 +1,21 @@
 // The call recorder: both directions summed per tick with saturation,
-// nothing written while on hold, a missing direction taken as silence; the
+// nothing written while on hold, a missing direction taken as silence, a
+// call recorded into a WAV file under its default name and read back; the
 // default file name from the participants and a given time, with nothing
 // that could make it a path or hide it.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "media/recorder.hpp"
+#include "media/tone.hpp"
+#include "media/wav_file.hpp"
 
 using namespace cosip::media;
 using namespace std::chrono;
@@ -86,4 +92,38 @@ TEST_CASE("recorder: default name sanitized") {
   for (const char c : name) CHECK(static_cast<unsigned char>(c) >= 0x20);
   CHECK(default_recording_name("", "", when) == "unknown-unknown-20260102-030405.wav");
   CHECK(default_recording_name(".hidden", "..", when).front() != '.');
+}
+
+TEST_CASE("recorder: a call with a hold in the middle, into a WAV file under its default name") {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("cosip-recorder-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const sys_seconds when = sys_days{year{2026} / 11 / 26} + hours{18} + minutes{30};
+  const std::string path = (dir / default_recording_name("alice", "bob", when)).string();
+  std::string error;
+  {
+    auto sink = WavFileSink::create(path, 8000, 1, error);
+    REQUIRE_MESSAGE(sink, error);
+    CallRecorder recorder(*sink);
+    ToneSource local(440, 8000, 1, 0.25), remote(1000, 8000, 1, 0.25);
+    std::vector<std::int16_t> mine(160), theirs(160);
+    for (int tick = 0; tick < 150; ++tick) {  // three seconds, the middle one on hold
+      if (tick == 50) recorder.pause();
+      if (tick == 100) recorder.resume();
+      local.read(mine);
+      remote.read(theirs);
+      recorder.record(mine, theirs);
+    }
+    CHECK(recorder.frames_written() == 100 * 160);
+  }
+  auto source = WavFileSource::open(path, false, error);
+  REQUIRE_MESSAGE(source, error);
+  CHECK(source->frames() == 100 * 160);
+  std::vector<std::int16_t> recorded(8000);
+  CHECK(source->read(recorded) == 8000);
+  // Both directions are in it, half the energy each.
+  CHECK(tone_energy_share(recorded, 8000, 440) == doctest::Approx(0.5).epsilon(0.05));
+  CHECK(tone_energy_share(recorded, 8000, 1000) == doctest::Approx(0.5).epsilon(0.05));
+  source.reset();
+  std::filesystem::remove_all(dir);
 }
