@@ -184,7 +184,8 @@ PortAudioOutput::PortAudioOutput(const PortAudioStreamConfig& config, AudioDevic
       device_(std::move(device)),
       device_rate_(device_rate),
       resampler_(std::move(resampler)),
-      realtime_(std::make_unique<PortAudioRealtime>(ring_samples(config, device_rate), config.channels)) {}
+      realtime_(std::make_unique<PortAudioRealtime>(ring_samples(config, device_rate), config.channels)),
+      max_queued_(ring_samples(config, device_rate)) {}
 
 PortAudioOutput::~PortAudioOutput() {
   if (stream_ != nullptr) Pa_CloseStream(stream_);
@@ -199,7 +200,11 @@ std::size_t PortAudioOutput::write(std::span<const std::int16_t> pcm) {
   resampled_.resize(resampler_->max_output_frames(frames) * width);
   const Resampler::Result result = resampler_->process(pcm.first(frames * width), resampled_);
   const std::size_t samples = result.produced * width;
-  const std::size_t pushed = realtime_->ring.push(std::span(resampled_).first(samples));
+  // The ring may be larger (a power of two): ring_ms is the most queued, so
+  // that late writes after underruns cannot make the delay creep up.
+  const std::size_t queued = realtime_->ring.size();
+  const std::size_t room = queued < max_queued_ ? max_queued_ - queued : 0;
+  const std::size_t pushed = realtime_->ring.push(std::span(resampled_).first(std::min(samples, room)));
   if (pushed == samples) return frames;
   ++overruns_;
   return frames * pushed / samples;

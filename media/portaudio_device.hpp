@@ -50,7 +50,7 @@ struct PortAudioStreamConfig {
   int device_rate = 0;              // the stream's rate; 0 for the device's default
   int sample_rate = 8000;           // what the media thread reads or writes
   int channels = 1;
-  int ring_ms = 200;  // room between the callback and the media thread
+  int ring_ms = 200;  // the most audio queued between the callback and the media thread
 };
 
 // Shared between a stream's callback and the media thread; defined with the
@@ -75,7 +75,7 @@ class PortAudioOutput final : public AudioSink {
   int sample_rate() const override { return sample_rate_; }
   int channels() const override { return channels_; }
   // Resamples to the device's rate and queues for the callback; frames that
-  // find the ring full are dropped and counted as an overrun.
+  // find ring_ms already queued are dropped and counted as an overrun.
   std::size_t write(std::span<const std::int16_t> pcm) override;
 
   const AudioDeviceInfo& device() const { return device_; }
@@ -94,6 +94,7 @@ class PortAudioOutput final : public AudioSink {
   int device_rate_;
   std::unique_ptr<Resampler> resampler_;
   std::unique_ptr<PortAudioRealtime> realtime_;
+  std::size_t max_queued_;  // samples
   std::vector<std::int16_t> resampled_;
   std::uint64_t overruns_ = 0;
   void* stream_ = nullptr;  // PaStream

@@ -6,7 +6,9 @@
 //
 // The list shows JACK's "system" device; an unknown name is answered with
 // the list; 44100 Hz on the 48 kHz server is refused (PortAudio's JACK host
-// API takes only the server's rate), naming the device's default rate. Then
+// API takes only the server's rate), naming the device's default rate. An
+// output given more than its ring_ms drops the rest, one that runs dry
+// counts underruns, an input nobody reads counts overruns. Then
 // a 1 kHz tone at 8 kHz goes through the output ring and resampler to
 // 48 kHz, out of cosip's JACK output port into its input port (connected
 // with jack_connect), and back through the input ring and resampler to
@@ -147,6 +149,33 @@ TEST_CASE("PortAudio on jackd's dummy driver: devices, errors, a tone out and ba
       many.channels = 3;
       CHECK_FALSE(PortAudioOutput::open(*portaudio, many, error));
       CHECK(error.find("cannot give 3 channel(s)") != std::string::npos);
+    }
+
+    {  // the counters: writes beyond ring_ms, an output with nothing to
+       // play, an input nobody reads
+      PortAudioStreamConfig small = config;
+      small.ring_ms = 100;
+      auto output = PortAudioOutput::open(*portaudio, small, error);
+      REQUIRE_MESSAGE(output, error);
+      auto input = PortAudioInput::open(*portaudio, small, error);
+      REQUIRE_MESSAGE(input, error);
+      ToneSource tone(1000, codec_rate, 1, 0.5);
+      std::vector<std::int16_t> pcm(frame);
+      for (int i = 0; i < 10; ++i) {  // 200 ms before the stream starts
+        tone.read(pcm);
+        output->write(pcm);
+      }
+      CHECK(output->queued_frames() == 4800);  // 100 ms at 48 kHz
+      CHECK(output->overruns() == 5);
+      REQUIRE_MESSAGE(output->start(error), error);
+      REQUIRE_MESSAGE(input->start(error), error);
+      // Nothing more is written or read: the output runs dry and the input
+      // fills up, within a few periods.
+      for (int i = 0; i < 300 && (output->underruns() == 0 || input->overruns() == 0); ++i)
+        std::this_thread::sleep_for(10ms);
+      CHECK(output->underruns() > 0);
+      CHECK(input->overruns() > 0);
+      CHECK(output->queued_frames() == 0);
     }
 
     {  // a 1 kHz tone played into the server is captured back
