@@ -22,6 +22,7 @@ packages=(
   tshark        # interop: decodes the ICE test's STUN/TURN capture (no malformed packets)
   baresip-core  # interop: the RTP/SRTP/ICE peer (its ice module: a full ICE agent)
   iproute2      # interop: a dummy interface for the ICE calls on a loopback-only machine
+  jackd2        # interop: jackd's dummy driver is the PortAudio test's sound server (with jack_lsp, jack_connect)
 )
 
 SUDO=""
