@@ -58,6 +58,8 @@ class Caller {
     if (options_.audio) {
       CallMediaOptions m;
       m.tone_hz = options_.tone_hz;
+      m.codec = options_.codec;
+      m.record = options_.record;
       m.dtmf = options_.dtmf;
       m.ice = options_.ice;
       m.srtp = options_.srtp == "mandatory" ? sdp::SrtpMode::mandatory
@@ -281,13 +283,24 @@ class Caller {
 
   // One line on the call's audio; false when it misses what the options expect.
   bool media_report_as_expected(const CallMediaReport& r) const {
-    const double share = media::median_tone_energy_share(r.samples, 8000, options_.expect_tone_hz > 0 ? options_.expect_tone_hz : options_.tone_hz);
+    const double share = media::median_tone_energy_share(
+        r.samples, r.sample_rate, options_.expect_tone_hz > 0 ? options_.expect_tone_hz : options_.tone_hz);
     std::cout << std::fixed << std::setprecision(2) << "media: sent " << r.packets_sent << " RTP packets, received "
               << r.packets_received << " (lost " << r.packets_lost << ", jitter " << r.jitter_ms << " ms, dropped "
               << r.dropped << ")" << (r.srtp_suite.empty() ? ", plain RTP" : ", SRTP " + r.srtp_suite)
               << "; decoded " << r.samples.size() << " samples at " << media::rms_dbfs(r.samples) << " dBFS";
     if (options_.expect_tone_hz > 0) std::cout << ", " << options_.expect_tone_hz << " Hz share " << share;
     std::cout << "; digits received: \"" << r.digits << "\"" << std::endl;
+    const media::JitterBufferStatistics& j = r.jitter;
+    std::cout << "media: codec " << r.codec << "; jitter buffer: " << j.played_packets << " played, "
+              << j.fec_recovered << " recovered by FEC, " << j.late_packets << " late, " << j.lost_packets
+              << " lost, " << j.duplicate_packets << " duplicates, " << j.concealed_frames
+              << " frames concealed, mean added delay " << j.mean_added_delay().count() / 1000.0
+              << " ms, target " << j.target_delay.count() / 1000.0 << " ms; audio "
+              << (r.audio_was_received ? "was received" : "was not received")
+              << (r.got_no_audio ? " (none in the first 5 s)" : "");
+    if (!options_.record.empty()) std::cout << "; recorded " << r.recorded_frames << " frames to " << options_.record;
+    std::cout << std::endl;
     bool ok = true;
     if (options_.ice) {
       if (r.ice_pair.empty()) {
@@ -298,7 +311,7 @@ class Caller {
                   << " ms after the answer; " << r.ice_unsent << " packets made before it were not sent" << std::endl;
       }
     }
-    if (options_.expect_tone_hz > 0 && (share < 0.5 || r.samples.size() < 8000)) {
+    if (options_.expect_tone_hz > 0 && (share < 0.5 || r.samples.size() < static_cast<std::size_t>(r.sample_rate))) {
       std::cout << "media: the expected " << options_.expect_tone_hz << " Hz tone was not received" << std::endl;
       ok = false;
     }

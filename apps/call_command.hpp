@@ -21,9 +21,11 @@ struct CallOptions {
   bool verbose = false;
   std::string tls_ca;
   bool tls_no_verify = false;
-  // --audio: negotiated SDP and a real RTP stream sending a G.711 tone.
+  // --audio: negotiated SDP and a real RTP stream sending a tone (Opus or G.711).
   bool audio = false;
   double tone_hz = 440;
+  std::string codec = "PCMU";    // offered first: opus, PCMU or PCMA
+  std::string record;            // WAV file the call's audio is recorded to
   std::string srtp = "off";      // off, optional or mandatory
   std::string dtmf;              // RFC 4733 digits sent a second after the answer
   bool ice = false;              // ICE (RFC 8839) with host candidates; the answer must have it

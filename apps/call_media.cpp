@@ -3,6 +3,10 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 
+#include <boost/algorithm/string/predicate.hpp>
+
+#include <algorithm>
+#include <array>
 #include <future>
 #include <random>
 
@@ -12,10 +16,8 @@
 namespace cosip::apps {
 namespace {
 
-constexpr std::uint32_t sample_rate = 8000;  // G.711
 constexpr std::chrono::milliseconds frame_time{20};
-constexpr std::uint32_t frame_samples = sample_rate * 20 / 1000;
-constexpr std::size_t max_kept_samples = sample_rate * 60;  // a minute of received audio
+constexpr std::chrono::seconds max_kept_audio{60};  // of received audio in the report
 constexpr std::chrono::milliseconds digit_duration{160};
 constexpr std::chrono::milliseconds digit_gap{240};
 
@@ -42,8 +44,7 @@ CallMedia::CallMedia(CallMediaOptions options)
       work_(io_.get_executor()),
       thread_([this] { io_.run(); }),
       frame_timer_(io_),
-      digit_timer_(io_),
-      tone_(options_.tone_hz, sample_rate, 0.5) {}
+      digit_timer_(io_) {}
 
 CallMedia::~CallMedia() { stop(); }
 
@@ -52,7 +53,17 @@ bool CallMedia::open(std::string& error) {
   caps.username = "cosip";
   caps.session_id = random_digits(10);
   caps.session_version = 1;
-  caps.audio.codecs = {sdp::AudioCodec("PCMU", 8000, 1, 0), sdp::AudioCodec("PCMA", 8000, 1, 8)};
+  // RFC 7587 §7: opus/48000/2 whatever we send; we would like FEC (§6.1).
+  caps.audio.codecs = {sdp::AudioCodec("PCMU", 8000, 1, 0), sdp::AudioCodec("PCMA", 8000, 1, 8),
+                       sdp::AudioCodec("opus", 48000, 2, -1, "useinbandfec=1")};
+  const auto first = std::find_if(caps.audio.codecs.begin(), caps.audio.codecs.end(), [this](const sdp::AudioCodec& c) {
+    return boost::iequals(c.encoding, options_.codec);
+  });
+  if (first == caps.audio.codecs.end()) {
+    error = "unknown codec \"" + options_.codec + "\"; supported: opus, PCMU, PCMA";
+    return false;
+  }
+  std::rotate(caps.audio.codecs.begin(), first, first + 1);
   caps.audio.rtcp_mux = false;
   if (options_.ice) {
     if (!open_ice(caps, error)) return false;
@@ -161,6 +172,11 @@ std::string CallMedia::offer(bool hold, std::string& error) {
     error = e.message();
     return {};
   }
+  // The spec's start_recording_audio: nothing is recorded while on hold.
+  boost::asio::post(io_, [this, hold] {
+    on_hold_ = hold;
+    if (recorder_) hold ? recorder_->pause() : recorder_->resume();
+  });
   return sdp::serialize(sd);
 }
 
@@ -206,13 +222,10 @@ void CallMedia::start_stream(const sdp::NegotiatedStream& audio, std::string& er
     config.local_key = audio.srtp->local_key;
     config.remote_key = audio.srtp->remote_key;
   }
-  law_ = audio.codec == "PCMA" ? media::G711Law::alaw : media::G711Law::ulaw;
+  if (!start_codec(audio, error)) return;
   rtp::RtpStream::Callbacks callbacks;
   callbacks.on_audio = [this](const rtp::AudioPacket& p) {
-    if (report_.samples.size() + p.payload.size() > max_kept_samples) return;
-    const std::size_t at = report_.samples.size();
-    report_.samples.resize(at + p.payload.size());
-    media::g711_decode(law_, p.payload, std::span<std::int16_t>(report_.samples).subspan(at));
+    jitter_->push({p.sequence, p.timestamp, p.ssrc, p.marker, p.payload}, std::chrono::steady_clock::now());
   };
   callbacks.on_event = [this](const rtp::TelephoneEventNotice& n) {
     if (n.kind != rtp::TelephoneEventNotice::Kind::end) return;
@@ -236,11 +249,12 @@ void CallMedia::start_stream(const sdp::NegotiatedStream& audio, std::string& er
     return;
   }
   report_.srtp_suite = audio.srtp ? audio.srtp->suite : "";
-  if (!sending_) {
-    sending_ = true;
+  reception_.start(std::chrono::steady_clock::now());
+  if (!ticking_) {
+    ticking_ = true;
     frame_timer_.expires_after(frame_time);
     frame_timer_.async_wait([this](boost::system::error_code e) {
-      if (!e) send_frame();
+      if (!e) tick();
     });
   }
   if (!options_.dtmf.empty() && !digits_started_) {
@@ -278,18 +292,85 @@ bool CallMedia::start_ice(const sdp::NegotiatedStream& audio, std::string& error
   return true;
 }
 
-// One 20 ms frame of the tone, paced by the timer's own schedule so that
-// late wake-ups do not make the stream drift.
-void CallMedia::send_frame() {
+// The codec as negotiated: encoder, decoder and jitter buffer are made
+// anew when it changes (a re-INVITE may switch codecs, RFC 3264 §8.3.2) and
+// kept otherwise, so that a hold does not reset the buffer.
+bool CallMedia::start_codec(const sdp::NegotiatedStream& audio, std::string& error) {
+  media::CodecFormat format;
+  format.encoding = audio.codec;
+  format.clock_rate = static_cast<int>(audio.clock_rate);
+  format.channels = audio.channels == 0 ? 1 : audio.channels;
+  format.fmtp = audio.codec_fmtp;
+  format.ptime_ms = static_cast<int>(frame_time.count());
+  if (encoder_ && format.encoding == format_.encoding && format.clock_rate == format_.clock_rate &&
+      format.channels == format_.channels && format.fmtp == format_.fmtp)
+    return true;
+  auto encoder = media::make_encoder(format, error);
+  auto decoder = encoder ? media::make_decoder(format, error) : nullptr;
+  if (!decoder) return false;
+  media::JitterBufferConfig config;
+  config.clock_rate = format.clock_rate;
+  config.ptime_ms = format.ptime_ms;
+  format_ = std::move(format);
+  encoder_ = std::move(encoder);
+  decoder_ = std::move(decoder);
+  jitter_ = std::make_unique<media::JitterBuffer>(*decoder_, config);
+  tone_.emplace(options_.tone_hz, encoder_->sample_rate(), 0.5);
+  sent_frame_.assign(static_cast<std::size_t>(encoder_->frames_per_packet()), 0);
+  played_frame_.assign(static_cast<std::size_t>(jitter_->frames_per_tick() * decoder_->channels()), 0);
+  played_mono_.assign(static_cast<std::size_t>(jitter_->frames_per_tick()), 0);
+  report_.codec = format_.encoding + "/" + std::to_string(format_.clock_rate) + "/" + std::to_string(format_.channels);
+  report_.sample_rate = decoder_->sample_rate();
+  report_.samples.clear();
+  if (!options_.record.empty() && !recording_) {
+    recording_ = media::WavFileSink::create(options_.record, decoder_->sample_rate(), 1, error);
+    if (!recording_) return false;
+    recorder_.emplace(*recording_);
+    if (on_hold_) recorder_->pause();
+  }
+  return true;
+}
+
+// One media tick, paced by the timer's own schedule so that late wake-ups
+// do not make the stream drift: a frame of the tone coded and sent, a
+// frame played out of the jitter buffer, both recorded.
+void CallMedia::tick() {
   if (!stream_) return;  // stop() ran after this handler was queued
-  std::array<std::int16_t, frame_samples> pcm;
-  std::array<std::uint8_t, frame_samples> coded;
-  tone_.fill(pcm);
-  media::g711_encode(law_, pcm, coded);
-  stream_->send_audio(coded, frame_samples);
+  const auto now = std::chrono::steady_clock::now();
+  tone_->fill(sent_frame_);
+  std::vector<std::int16_t> interleaved;
+  std::span<const std::int16_t> pcm = sent_frame_;
+  if (encoder_->channels() == 2) {  // the same tone on both channels
+    interleaved.resize(sent_frame_.size() * 2);
+    for (std::size_t i = 0; i < sent_frame_.size(); ++i) interleaved[2 * i] = interleaved[2 * i + 1] = sent_frame_[i];
+    pcm = interleaved;
+  }
+  std::array<std::uint8_t, 1500> coded;
+  const int size = encoder_->encode(pcm, coded);
+  // RTP timestamps count the codec's clock (Opus: 48 kHz, RFC 7587 §4.1).
+  const auto units = static_cast<std::uint32_t>(static_cast<std::int64_t>(encoder_->frames_per_packet()) *
+                                                format_.clock_rate / encoder_->sample_rate());
+  if (size > 0) stream_->send_audio(std::span(coded).first(static_cast<std::size_t>(size)), units);
+
+  const std::uint64_t decoded_before = jitter_->statistics().played_packets + jitter_->statistics().fec_recovered;
+  jitter_->pull(now, played_frame_);
+  const media::JitterBufferStatistics& stats = jitter_->statistics();
+  if (stats.played_packets + stats.fec_recovered > decoded_before) reception_.on_decoded();
+  if (reception_.on_timeout(now)) report_.got_no_audio = true;
+  const auto channels = static_cast<std::size_t>(decoder_->channels());
+  for (std::size_t i = 0; i < played_mono_.size(); ++i) {
+    int sum = 0;
+    for (std::size_t c = 0; c < channels; ++c) sum += played_frame_[i * channels + c];
+    played_mono_[i] = static_cast<std::int16_t>(sum / static_cast<int>(channels));
+  }
+  if (reception_.audio_was_received() &&
+      report_.samples.size() < static_cast<std::size_t>(report_.sample_rate * max_kept_audio.count()))
+    report_.samples.insert(report_.samples.end(), played_mono_.begin(), played_mono_.end());
+  if (recorder_ && encoder_->sample_rate() == decoder_->sample_rate()) recorder_->record(sent_frame_, played_mono_);
+
   frame_timer_.expires_at(frame_timer_.expiry() + frame_time);
   frame_timer_.async_wait([this](boost::system::error_code e) {
-    if (!e) send_frame();
+    if (!e) tick();
   });
 }
 
@@ -315,11 +396,16 @@ void CallMedia::stop() {
       report_.srtp_auth_failures = s.counters().srtp_auth_failures;
       if (const auto& remote = s.remote_source()) {
         report_.packets_lost = remote->expected() - remote->received();
-        report_.jitter_ms = 1000.0 * remote->jitter() / sample_rate;
+        report_.jitter_ms = 1000.0 * remote->jitter() / format_.clock_rate;
       }
       stream_->stop();
       stream_.reset();
     }
+    if (jitter_) report_.jitter = jitter_->statistics();
+    report_.audio_was_received = reception_.audio_was_received();
+    if (recorder_) report_.recorded_frames = recorder_->frames_written();
+    recorder_.reset();
+    recording_.reset();  // closes the WAV file
     if (ice_) report_.ice_unsent = ice_->unsent();
     ice_.reset();  // the agent stops on this thread
     work_.reset();

@@ -1,7 +1,8 @@
 // The audio of `cosip call --audio`: SDP offer/answer through the
 // negotiator, one RTP stream on a media thread of its own, a test tone
-// coded as G.711 going out, what comes in decoded and measured, and RFC 4733
-// digits both ways. A stand-in for the session layer's audio stream, for
+// coded as Opus or G.711 going out, what comes in played out through the
+// adaptive jitter buffer, decoded, measured and optionally recorded to WAV
+// with the tone sent, and RFC 4733 digits both ways. A stand-in for the session layer's audio stream, for
 // interop tests and for trying a peer by hand. With ICE, the stream goes over
 // an ICE agent's host candidates (RFC 8839 offer/answer; we offer, so we
 // control, RFC 8445 §6.1.1).
@@ -19,8 +20,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "media/g711.hpp"
+#include "media/audio_reception.hpp"
+#include "media/codec.hpp"
+#include "media/jitter_buffer.hpp"
+#include "media/recorder.hpp"
 #include "media/tone.hpp"
+#include "media/wav_file.hpp"
 #include "rtp/ice_transport.hpp"
 #include "rtp/rtp_stream.hpp"
 #include "sdp/negotiator.hpp"
@@ -31,6 +36,10 @@ struct CallMediaOptions {
   double tone_hz = 440;
   sdp::SrtpMode srtp = sdp::SrtpMode::off;
   std::string dtmf;  // digits sent once the call is up
+  // The codec offered first: "opus", "PCMU" or "PCMA"; the others follow.
+  std::string codec = "PCMU";
+  // A WAV file the call is recorded to (both directions mixed), "" for none.
+  std::string record;
   // ICE with host candidates on every interface but loopback (libnice's
   // choice); the answer must carry ICE too.
   bool ice = false;
@@ -46,8 +55,14 @@ struct CallMediaReport {
   std::uint64_t srtp_auth_failures = 0;
   std::uint64_t dropped = 0;
   std::string digits;  // RFC 4733 events received, in order
-  std::vector<std::int16_t> samples;  // decoded audio, 8 kHz
+  std::string codec;                   // as negotiated, e.g. "opus/48000/2"
+  int sample_rate = 8000;              // of `samples`
+  std::vector<std::int16_t> samples;   // played out by the jitter buffer, mono
+  media::JitterBufferStatistics jitter;
+  bool audio_was_received = false;     // a packet was decoded
+  bool got_no_audio = false;           // none in the first 5 s (SCSessionGotNoAudio)
   bool inactive = false;               // no packet for 5 s at some point
+  std::uint64_t recorded_frames = 0;
   std::string ice_pair;                // the RTP component's selected pair, with ICE
   long ice_connect_ms = -1;            // from the answer to that pair
   std::uint64_t ice_unsent = 0;        // RTP/RTCP packets made before a pair was selected
@@ -75,22 +90,34 @@ class CallMedia {
   bool open_ice(sdp::LocalCapabilities& caps, std::string& error);
   bool start_ice(const sdp::NegotiatedStream& audio, std::string& error);
   void start_stream(const sdp::NegotiatedStream& audio, std::string& error);
-  void send_frame();
+  bool start_codec(const sdp::NegotiatedStream& audio, std::string& error);
+  void tick();
   void send_digits(std::size_t next);
 
   CallMediaOptions options_;
   boost::asio::io_context io_;  // the media executor, on thread_
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread thread_;
-  boost::asio::steady_timer frame_timer_;
+  boost::asio::steady_timer frame_timer_;  // the media tick: one frame out, one played
   boost::asio::steady_timer digit_timer_;
   std::shared_ptr<rtp::IceTransport> ice_;  // with ICE; the stream goes over it
   std::optional<std::chrono::steady_clock::time_point> ice_started_;
   std::shared_ptr<rtp::RtpStream> stream_;
   std::optional<sdp::Negotiator> negotiator_;
-  media::ToneGenerator tone_;
-  media::G711Law law_ = media::G711Law::ulaw;
-  bool sending_ = false;  // the tone's frame timer runs
+  // From the negotiated codec (again after a re-INVITE that changes it).
+  media::CodecFormat format_;
+  std::unique_ptr<media::AudioEncoder> encoder_;
+  std::unique_ptr<media::AudioDecoder> decoder_;
+  std::unique_ptr<media::JitterBuffer> jitter_;
+  std::optional<media::ToneGenerator> tone_;
+  std::vector<std::int16_t> sent_frame_;    // the tone, mono, at the encoder's rate
+  std::vector<std::int16_t> played_frame_;  // the jitter buffer's, at the decoder's rate
+  std::vector<std::int16_t> played_mono_;
+  std::unique_ptr<media::WavFileSink> recording_;
+  std::optional<media::CallRecorder> recorder_;
+  media::AudioReception reception_;
+  bool ticking_ = false;
+  bool on_hold_ = false;
   bool digits_started_ = false;
   CallMediaReport report_;
 };

@@ -69,8 +69,10 @@ int main(int argc, char** argv) {
   call->add_option("--tls-ca", call_options.tls_ca, "PEM CA file to verify the server");
   call->add_flag("--tls-no-verify", call_options.tls_no_verify, "do not verify the server certificate");
   call->add_flag("--verbose", call_options.verbose, "one line per message");
-  call->add_flag("--audio", call_options.audio, "negotiate audio and send a G.711 tone over RTP");
+  call->add_flag("--audio", call_options.audio, "negotiate audio, send a tone over RTP and play what comes in through the jitter buffer");
   call->add_option("--tone-hz", call_options.tone_hz, "frequency of the tone sent (default 440)");
+  call->add_option("--codec", call_options.codec, "codec offered first: opus, PCMU or PCMA (default PCMU)");
+  call->add_option("--record", call_options.record, "record the call's audio, both directions mixed, to this WAV file");
   call->add_option("--srtp", call_options.srtp, "off, optional (RTP/AVP with a=crypto) or mandatory (RTP/SAVP)")
       ->check(CLI::IsMember({"off", "optional", "mandatory"}));
   call->add_option("--dtmf", call_options.dtmf, "RFC 4733 digits to send a second after the answer");

@@ -141,6 +141,17 @@ call_case() {
 call_case plain uas off
 call_case srtp-mandatory uas-srtp mandatory
 
+# Opus (RFC 7587) both ways, played out through cosip's jitter buffer, and
+# the call recorded: the WAV must hold both tones, cosip's 440 Hz and
+# baresip's 1000 Hz.
+call_case opus uas off --codec opus --record "$work/opus/call.wav"
+grep -q "codec opus/48000/2" "$work/opus/cosip.out"
+check opus "the call used Opus: $(grep -o 'codec [^;]*' "$work/opus/cosip.out" | head -1)" $?
+rec440=$(python3 "$tools/wav_tone.py" share "$work/opus/call.wav" 440 2>/dev/null | cut -d' ' -f1)
+rec1000=$(python3 "$tools/wav_tone.py" share "$work/opus/call.wav" 1000 2>/dev/null | cut -d' ' -f1)
+python3 -c "import sys; sys.exit(0 if float('${rec440:-0}') > 0.2 and float('${rec1000:-0}') > 0.2 else 1)"
+check opus "the recording holds both directions (440 Hz share $rec440, 1000 Hz share $rec1000)" $?
+
 # A cosip without SRTP calling the SRTP-mandatory account: baresip refuses
 # the offer (488) and cosip reports the failed call.
 dir="$work/refused"
