@@ -50,11 +50,18 @@ struct JitterBufferConfig {
   int min_delay_ms = 0;
   int max_delay_ms = 1000;   // the target's ceiling; packets further ahead are dropped
   std::size_t max_packets = 256;
-  double late_quantile = 0.97;     // of the transit spread the target covers
+  // The target covers this quantile of the transit spread at first; then
+  // the quantile moves so that late packets stay near late_loss_budget of
+  // those played: up at each late packet, down a little at each on time.
+  double late_quantile = 0.97;
+  double late_loss_budget = 0.005;
   int history_packets = 500;       // the estimator's memory (forgetting window)
   int stretch_tolerance_ms = 4;    // delay error left alone
   int max_conceal_ms = 100;        // then silence
   int resync_late_packets = 8;     // a run of late packets this long resyncs
+  // A packet this late still plays if nothing after it has yet (its
+  // concealment then counts as a lengthening of the delay).
+  int max_rewind_ms = 60;
 };
 
 struct JitterBufferStatistics {
@@ -70,6 +77,7 @@ struct JitterBufferStatistics {
   std::uint64_t concealed_frames = 0;   // PCM frames (samples per channel) made by conceal()
   std::uint64_t concealed_ticks = 0;    // concealment episodes of one packet's length
   std::uint64_t fec_recovered = 0;      // packets recovered from the next one's FEC
+  std::uint64_t rewound_packets = 0;    // played after their turn had been concealed
   std::uint64_t silence_frames = 0;     // DTX, waiting, or after a long outage
   std::uint64_t drift_corrections = 0;  // periods cut or repeated
   std::int64_t stretched_frames = 0;    // net frames added (+) or cut (-) by them
@@ -89,13 +97,13 @@ struct JitterBufferStatistics {
 // (slow decay).
 class DelayEstimator {
  public:
-  DelayEstimator(int max_delay_ms, int history_packets, double quantile);
+  DelayEstimator(int max_delay_ms, int history_packets);
   void reset();
   // transit: arrival minus the packet's timestamp, in the receiver's clock.
   void add(std::int64_t transit_us, std::int64_t arrival_us);
   std::size_t count() const { return count_; }
   std::int64_t base_us() const;
-  std::int64_t spread_us() const;  // the quantile of transit - base
+  std::int64_t spread_us(double quantile) const;  // of transit - base
 
  private:
   static constexpr int bucket_us = 1000000;
@@ -104,7 +112,6 @@ class DelayEstimator {
   double weight_ = 1;                        // of the next sample (grows: old ones fade)
   double total_ = 0;
   double forget_;
-  double quantile_;
   std::size_t count_ = 0;
   std::array<std::int64_t, buckets> minimum_{};
   std::array<std::int64_t, buckets> second_{};  // the arrival second each minimum belongs to
@@ -139,6 +146,7 @@ class JitterBuffer {
   };
 
   void resync();
+  void count_on_time(bool on_time);
   std::int64_t unwrap(std::uint32_t timestamp) const;
   std::int64_t ts_to_us(std::int64_t ts) const;
   std::int64_t frames_to_ts(std::int64_t frames) const;
@@ -169,11 +177,13 @@ class JitterBuffer {
   std::uint32_t ssrc_ = 0;
   std::int64_t ts_reference_ = 0;  // unwrapped timestamp of a recent packet
   std::int64_t next_ts_ = 0;       // of the next media to decode
+  std::int64_t last_played_ts_ = 0;  // of the last packet decoded or recovered
   std::int64_t span_ = 0;          // of the last packet
   bool have_sequence_ = false;
   std::uint16_t last_sequence_ = 0;
   std::uint64_t sequence_gaps_ = 0;
   std::array<std::int32_t, 512> seen_{};  // sequence numbers played or late, by seq % 512
+  double tail_share_;  // 1 - the quantile the target covers
   int missing_ticks_ = 0;
   int late_run_ = 0;
 
