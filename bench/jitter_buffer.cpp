@@ -3,11 +3,12 @@
 // impairment simulator, with the same 20 ms playout tick and the same codec
 // (tests/unit/jitter/test_decoder.hpp: payloads name their packet).
 //
-//   jitter_buffer_bench [--quick] [--minutes N] [--seeds N]
+//   jitter_buffer_bench [--quick] [--minutes N] [--seeds N] [--budget LATE_SHARE]
 //       Three traces (media/impairment.hpp presets), each N minutes of
 //       20 ms packets (default 10; --quick: 2) for each of the seeds
 //       (default 5; --quick: 2); the tick's phase against the sender's
-//       clock varies with the seed.
+//       clock varies with the seed. --budget sets cosip's late-loss budget
+//       (JitterBufferConfig::late_loss_budget) to trace its trade-off.
 //
 // Figures, pooled over the seeds:
 //   added delay   mean over played packets of (time its first sample is
@@ -120,17 +121,12 @@ void drive(const Trace& t, IndexDecoder& decoder, Tick&& tick) {
   }
 }
 
-double quantile_override = 0;
-double budget_override = 0;
-int rewind_override = -1;
+double budget_override = 0;  // --budget: JitterBufferConfig::late_loss_budget
 Figures run_cosip(const Trace& t) {
   IndexDecoder decoder(rate, frame);
   JitterBufferConfig config;
   config.clock_rate = rate;
-  if (quantile_override > 0) config.late_quantile = quantile_override;
   if (budget_override > 0) config.late_loss_budget = budget_override;
-  if (const char* h = std::getenv("JB_HISTORY")) config.history_packets = std::atoi(h);
-  if (rewind_override >= 0) config.max_rewind_ms = rewind_override;
   cosip::media::JitterBuffer buffer(decoder, config);
   std::vector<std::int16_t> out(frame);
   Figures f;
@@ -254,16 +250,12 @@ int main(int argc, char** argv) {
       seeds = 2;
     } else if (a == "--minutes" && i + 1 < argc) {
       minutes = std::atoi(argv[++i]);
-    } else if (a == "--quantile" && i + 1 < argc) {
-      quantile_override = std::atof(argv[++i]);
     } else if (a == "--budget" && i + 1 < argc) {
       budget_override = std::atof(argv[++i]);
-    } else if (a == "--rewind" && i + 1 < argc) {
-      rewind_override = std::atoi(argv[++i]);
     } else if (a == "--seeds" && i + 1 < argc) {
       seeds = std::atoi(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: jitter_buffer_bench [--quick] [--minutes N] [--seeds N]\n");
+      std::fprintf(stderr, "usage: jitter_buffer_bench [--quick] [--minutes N] [--seeds N] [--budget LATE_SHARE]\n");
       return 2;
     }
   }

@@ -118,10 +118,10 @@ void JitterBuffer::count_on_time(bool on_time) {
   // Multiplicative steps whose balance point is the budget: a late packet
   // shrinks the tail by `late_step`, budget/(1-budget) on-time packets
   // widen it by as much.
-  constexpr double late_step = 0.8;
+  constexpr double late_step = 0.9;
   const double budget = std::clamp(config_.late_loss_budget, 1e-4, 0.5);
   tail_share_ *= on_time ? std::pow(late_step, -budget / (1 - budget)) : late_step;
-  tail_share_ = std::clamp(tail_share_, 1e-3, 0.2);
+  tail_share_ = std::clamp(tail_share_, 1e-3, 0.1);
 }
 
 void JitterBuffer::resync() {
