@@ -195,6 +195,7 @@ void JitterBuffer::push(const RtpAudioPacket& packet, TimePoint arrival) {
   late_run_ = 0;
   Stored s;
   s.sequence_number = seq;
+  s.marker = packet.marker;
   s.span = frames > 0 ? frames_to_ts(frames) : static_cast<std::int64_t>(config_.clock_rate) * config_.ptime_ms / 1000;
   s.arrival_us = arrival_us;
   s.payload.assign(packet.payload.begin(), packet.payload.end());
@@ -290,7 +291,7 @@ void JitterBuffer::adjust_delay(std::int64_t slack, std::int64_t leftover) {
 }
 
 void JitterBuffer::play_next(std::int64_t now_us) {
-  const int frames = static_cast<int>(ts_to_frames(span_));
+  const int frames = static_cast<int>(std::max<std::int64_t>(1, ts_to_frames(span_)));
   // Packets left behind by an odd span are late.
   while (!store_.empty() && store_.begin()->first < next_ts_) {
     seen_[store_.begin()->second.sequence_number % seen_.size()] = store_.begin()->second.sequence_number;
@@ -305,9 +306,11 @@ void JitterBuffer::play_next(std::int64_t now_us) {
   if (!store_.empty()) {
     missing_ticks_ = 0;
     const auto next = store_.begin();
-    if (have_sequence_ && next->second.sequence_number == static_cast<std::uint16_t>(last_sequence_ + 1)) {
-      // DTX: the sender paused (RFC 7587 §3.2, RFC 3389); silence, not
-      // loss. The start of the next talk spurt is where the delay may move
+    if (next->second.marker ||
+        (have_sequence_ && next->second.sequence_number == static_cast<std::uint16_t>(last_sequence_ + 1))) {
+      // DTX: the sender paused (RFC 7587 §3.2, RFC 3389), as the next
+      // sequence number or the marker of a talk spurt's first packet (RFC
+      // 3551 §4.1) tells; silence, not loss (a sequence gap still counts). The start of the next talk spurt is where the delay may move
       // without touching speech: the silence shrinks or grows by the error.
       const std::int64_t error_ts = (slack_us(now_us, next_ts_) - target_us()) * config_.clock_rate / 1000000;
       const std::int64_t gap = next->first - next_ts_;

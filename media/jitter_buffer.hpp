@@ -139,6 +139,7 @@ class JitterBuffer {
  private:
   struct Stored {
     std::uint16_t sequence_number = 0;
+    bool marker = false;
     std::int64_t span = 0;  // timestamp units
     std::int64_t arrival_us = 0;
     std::vector<std::uint8_t> payload;
