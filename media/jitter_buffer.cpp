@@ -310,7 +310,8 @@ void JitterBuffer::play_next(std::int64_t now_us) {
         (have_sequence_ && next->second.sequence_number == static_cast<std::uint16_t>(last_sequence_ + 1))) {
       // DTX: the sender paused (RFC 7587 §3.2, RFC 3389), as the next
       // sequence number or the marker of a talk spurt's first packet (RFC
-      // 3551 §4.1) tells; silence, not loss (a sequence gap still counts). The start of the next talk spurt is where the delay may move
+      // 3551 §4.1) tells; silence, not loss (a sequence gap still counts).
+      // The start of the next talk spurt is where the delay may move
       // without touching speech: the silence shrinks or grows by the error.
       const std::int64_t error_ts = (slack_us(now_us, next_ts_) - target_us()) * config_.clock_rate / 1000000;
       const std::int64_t gap = next->first - next_ts_;

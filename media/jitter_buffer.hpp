@@ -10,7 +10,9 @@
 //   playing --nothing to play for max_conceal--> silent --a packet--> playing
 //   any --SSRC change, timestamp jump, run of late packets--> waiting
 // While playing, each tick decodes the packet whose turn it is, or recovers
-// it from the next one's FEC, or conceals it; a timestamp gap with no
+// it from the next one's FEC, or conceals it; a packet that comes after its
+// concealment but before anything later has played still plays (the
+// concealment becomes a lengthening of the delay). A timestamp gap with no
 // sequence gap is DTX (RFC 7587 §3.2, RFC 3389) and plays as silence, not
 // loss. The delay (how far the playout point lags the earliest transit)
 // follows the estimator's target by stretching or shortening decoded audio
