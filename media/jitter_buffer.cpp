@@ -1,6 +1,7 @@
 #include "media/jitter_buffer.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <limits>
 
@@ -16,10 +17,9 @@ std::int64_t micros(TimePoint t) {
 
 }  // namespace
 
-DelayEstimator::DelayEstimator(int max_delay_ms, int history_packets, double quantile)
+DelayEstimator::DelayEstimator(int max_delay_ms, int history_packets)
     : histogram_(static_cast<std::size_t>(std::max(1, max_delay_ms)) + 1),
-      forget_(1.0 - 1.0 / std::max(2, history_packets)),
-      quantile_(quantile) {
+      forget_(1.0 - 1.0 / std::max(2, history_packets)) {
   reset();
 }
 
@@ -65,9 +65,9 @@ std::int64_t DelayEstimator::base_us() const {
   return least == no_transit ? 0 : least;
 }
 
-std::int64_t DelayEstimator::spread_us() const {
+std::int64_t DelayEstimator::spread_us(double quantile) const {
   if (total_ <= 0) return 0;
-  const double wanted = quantile_ * total_;
+  const double wanted = quantile * total_;
   double sum = 0;
   for (std::size_t i = 0; i < histogram_.size(); ++i) {
     sum += histogram_[i];
@@ -83,8 +83,9 @@ JitterBuffer::JitterBuffer(AudioDecoder& decoder, const JitterBufferConfig& conf
       sample_rate_(decoder.sample_rate()),
       tick_frames_(decoder.sample_rate() * config.ptime_ms / 1000),
       limits_(stretch_limits(decoder.sample_rate())),
-      estimator_(config.max_delay_ms, config.history_packets, config.late_quantile),
-      span_(static_cast<std::int64_t>(config.clock_rate) * config.ptime_ms / 1000) {
+      estimator_(config.max_delay_ms, config.history_packets),
+      span_(static_cast<std::int64_t>(config.clock_rate) * config.ptime_ms / 1000),
+      tail_share_(1 - config.late_quantile) {
   seen_.fill(-1);
 }
 
@@ -104,13 +105,23 @@ std::int64_t JitterBuffer::delay_us(std::int64_t now_us) const {
 }
 
 std::int64_t JitterBuffer::target_us() const {
-  std::int64_t t = estimator_.spread_us();
+  std::int64_t t = estimator_.spread_us(1 - tail_share_);
   if (estimator_.count() < 10) t = std::max<std::int64_t>(t, config_.initial_delay_ms * 1000);
   return std::clamp<std::int64_t>(t, config_.min_delay_ms * 1000, config_.max_delay_ms * 1000);
 }
 
 bool JitterBuffer::was_seen(std::uint16_t sequence_number) const {
   return seen_[sequence_number % seen_.size()] == sequence_number;
+}
+
+void JitterBuffer::count_on_time(bool on_time) {
+  // Multiplicative steps whose balance point is the budget: a late packet
+  // shrinks the tail by `late_step`, budget/(1-budget) on-time packets
+  // widen it by as much.
+  constexpr double late_step = 0.9;
+  const double budget = std::clamp(config_.late_loss_budget, 1e-4, 0.5);
+  tail_share_ *= on_time ? std::pow(late_step, -budget / (1 - budget)) : late_step;
+  tail_share_ = std::clamp(tail_share_, 1e-3, 0.1);
 }
 
 void JitterBuffer::resync() {
@@ -154,12 +165,21 @@ void JitterBuffer::push(const RtpAudioPacket& packet, TimePoint arrival) {
     ++stats_.duplicate_packets;
     return;
   }
+  if (state_ == State::playing && ts < next_ts_ && ts > last_played_ts_ &&
+      next_ts_ - ts <= static_cast<std::int64_t>(config_.clock_rate) * config_.max_rewind_ms / 1000) {
+    // Its turn has passed, concealed, but nothing after it has played yet:
+    // it plays next, and the concealment it missed stays in as a
+    // lengthening of the delay, which the time-stretch takes back.
+    next_ts_ = ts;
+    ++stats_.rewound_packets;
+  }
   if (state_ != State::waiting && ts < next_ts_) {
     // Its turn has passed: late. It still tells the estimator about the
     // network, which is how the target rises quickly.
     ++stats_.late_packets;
     seen_[seq % seen_.size()] = seq;
     estimator_.add(transit, arrival_us);
+    count_on_time(false);
     if (++late_run_ < config_.resync_late_packets) return;
     // A run of late packets: a backwards timestamp jump or a long stall.
     resync();
@@ -175,6 +195,7 @@ void JitterBuffer::push(const RtpAudioPacket& packet, TimePoint arrival) {
   late_run_ = 0;
   Stored s;
   s.sequence_number = seq;
+  s.marker = packet.marker;
   s.span = frames > 0 ? frames_to_ts(frames) : static_cast<std::int64_t>(config_.clock_rate) * config_.ptime_ms / 1000;
   s.arrival_us = arrival_us;
   s.payload.assign(packet.payload.begin(), packet.payload.end());
@@ -217,6 +238,7 @@ void JitterBuffer::decode(std::int64_t now_us, std::map<std::int64_t, Stored>::i
   const std::int64_t from = fifo_frames();
   const int n = decoder_.decode(p.payload, scratch_);
   span_ = p.span;
+  last_played_ts_ = it->first;
   next_ts_ = it->first + p.span;
   if (n < 0) {
     ++stats_.discarded_packets;
@@ -227,6 +249,7 @@ void JitterBuffer::decode(std::int64_t now_us, std::map<std::int64_t, Stored>::i
   marks_.push_back(Mark{from, p.arrival_us});
   pcm_.insert(pcm_.end(), scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(n) * channels_);
   ++stats_.played_packets;
+  count_on_time(true);
   const std::int64_t slack = slack_us(now_us, it->first);
   store_.erase(it);
   adjust_delay(slack, from);
@@ -268,7 +291,7 @@ void JitterBuffer::adjust_delay(std::int64_t slack, std::int64_t leftover) {
 }
 
 void JitterBuffer::play_next(std::int64_t now_us) {
-  const int frames = static_cast<int>(ts_to_frames(span_));
+  const int frames = static_cast<int>(std::max<std::int64_t>(1, ts_to_frames(span_)));
   // Packets left behind by an odd span are late.
   while (!store_.empty() && store_.begin()->first < next_ts_) {
     seen_[store_.begin()->second.sequence_number % seen_.size()] = store_.begin()->second.sequence_number;
@@ -283,9 +306,12 @@ void JitterBuffer::play_next(std::int64_t now_us) {
   if (!store_.empty()) {
     missing_ticks_ = 0;
     const auto next = store_.begin();
-    if (have_sequence_ && next->second.sequence_number == static_cast<std::uint16_t>(last_sequence_ + 1)) {
-      // DTX: the sender paused (RFC 7587 §3.2, RFC 3389); silence, not
-      // loss. The start of the next talk spurt is where the delay may move
+    if (next->second.marker ||
+        (have_sequence_ && next->second.sequence_number == static_cast<std::uint16_t>(last_sequence_ + 1))) {
+      // DTX: the sender paused (RFC 7587 §3.2, RFC 3389), as the next
+      // sequence number or the marker of a talk spurt's first packet (RFC
+      // 3551 §4.1) tells; silence, not loss (a sequence gap still counts).
+      // The start of the next talk spurt is where the delay may move
       // without touching speech: the silence shrinks or grows by the error.
       const std::int64_t error_ts = (slack_us(now_us, next_ts_) - target_us()) * config_.clock_rate / 1000000;
       const std::int64_t gap = next->first - next_ts_;
@@ -302,6 +328,7 @@ void JitterBuffer::play_next(std::int64_t now_us) {
       if (n > 0) {
         pcm_.insert(pcm_.end(), scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(n) * channels_);
         ++stats_.fec_recovered;
+        last_played_ts_ = next_ts_;
         next_ts_ += span_;
         return;
       }
@@ -326,6 +353,7 @@ void JitterBuffer::pull(TimePoint now, std::span<std::int16_t> out) {
   const std::int64_t now_us = micros(now);
   if (state_ != State::playing && !store_.empty() && ready_to_start(now_us)) {
     next_ts_ = store_.begin()->first;
+    last_played_ts_ = next_ts_ - 1;
     missing_ticks_ = 0;
     state_ = State::playing;
   }

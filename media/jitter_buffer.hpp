@@ -10,7 +10,9 @@
 //   playing --nothing to play for max_conceal--> silent --a packet--> playing
 //   any --SSRC change, timestamp jump, run of late packets--> waiting
 // While playing, each tick decodes the packet whose turn it is, or recovers
-// it from the next one's FEC, or conceals it; a timestamp gap with no
+// it from the next one's FEC, or conceals it; a packet that comes after its
+// concealment but before anything later has played still plays (the
+// concealment becomes a lengthening of the delay). A timestamp gap with no
 // sequence gap is DTX (RFC 7587 §3.2, RFC 3389) and plays as silence, not
 // loss. The delay (how far the playout point lags the earliest transit)
 // follows the estimator's target by stretching or shortening decoded audio
@@ -50,11 +52,22 @@ struct JitterBufferConfig {
   int min_delay_ms = 0;
   int max_delay_ms = 1000;   // the target's ceiling; packets further ahead are dropped
   std::size_t max_packets = 256;
-  double late_quantile = 0.97;     // of the transit spread the target covers
+  // The target covers this quantile of the transit spread at first; then
+  // the quantile moves (between 0.9 and 0.999) so that late packets stay
+  // near late_loss_budget of those played: up at each late packet, down a
+  // little at each one on time. Tick rounding, rewinds and the jitter's
+  // shape make the late share differ from 1 - quantile, so it is steered
+  // by the share measured. 0.9 % lies a little under what speexdsp's
+  // defaults give on the benchmark's traces (bench/jitter_buffer.cpp).
+  double late_quantile = 0.97;
+  double late_loss_budget = 0.009;
   int history_packets = 500;       // the estimator's memory (forgetting window)
   int stretch_tolerance_ms = 4;    // delay error left alone
   int max_conceal_ms = 100;        // then silence
   int resync_late_packets = 8;     // a run of late packets this long resyncs
+  // A packet this late still plays if nothing after it has yet (its
+  // concealment then counts as a lengthening of the delay).
+  int max_rewind_ms = 60;
 };
 
 struct JitterBufferStatistics {
@@ -70,6 +83,7 @@ struct JitterBufferStatistics {
   std::uint64_t concealed_frames = 0;   // PCM frames (samples per channel) made by conceal()
   std::uint64_t concealed_ticks = 0;    // concealment episodes of one packet's length
   std::uint64_t fec_recovered = 0;      // packets recovered from the next one's FEC
+  std::uint64_t rewound_packets = 0;    // played after their turn had been concealed
   std::uint64_t silence_frames = 0;     // DTX, waiting, or after a long outage
   std::uint64_t drift_corrections = 0;  // periods cut or repeated
   std::int64_t stretched_frames = 0;    // net frames added (+) or cut (-) by them
@@ -89,13 +103,13 @@ struct JitterBufferStatistics {
 // (slow decay).
 class DelayEstimator {
  public:
-  DelayEstimator(int max_delay_ms, int history_packets, double quantile);
+  DelayEstimator(int max_delay_ms, int history_packets);
   void reset();
   // transit: arrival minus the packet's timestamp, in the receiver's clock.
   void add(std::int64_t transit_us, std::int64_t arrival_us);
   std::size_t count() const { return count_; }
   std::int64_t base_us() const;
-  std::int64_t spread_us() const;  // the quantile of transit - base
+  std::int64_t spread_us(double quantile) const;  // of transit - base
 
  private:
   static constexpr int bucket_us = 1000000;
@@ -104,7 +118,6 @@ class DelayEstimator {
   double weight_ = 1;                        // of the next sample (grows: old ones fade)
   double total_ = 0;
   double forget_;
-  double quantile_;
   std::size_t count_ = 0;
   std::array<std::int64_t, buckets> minimum_{};
   std::array<std::int64_t, buckets> second_{};  // the arrival second each minimum belongs to
@@ -128,6 +141,7 @@ class JitterBuffer {
  private:
   struct Stored {
     std::uint16_t sequence_number = 0;
+    bool marker = false;
     std::int64_t span = 0;  // timestamp units
     std::int64_t arrival_us = 0;
     std::vector<std::uint8_t> payload;
@@ -139,6 +153,7 @@ class JitterBuffer {
   };
 
   void resync();
+  void count_on_time(bool on_time);
   std::int64_t unwrap(std::uint32_t timestamp) const;
   std::int64_t ts_to_us(std::int64_t ts) const;
   std::int64_t frames_to_ts(std::int64_t frames) const;
@@ -169,11 +184,13 @@ class JitterBuffer {
   std::uint32_t ssrc_ = 0;
   std::int64_t ts_reference_ = 0;  // unwrapped timestamp of a recent packet
   std::int64_t next_ts_ = 0;       // of the next media to decode
+  std::int64_t last_played_ts_ = 0;  // of the last packet decoded or recovered
   std::int64_t span_ = 0;          // of the last packet
   bool have_sequence_ = false;
   std::uint16_t last_sequence_ = 0;
   std::uint64_t sequence_gaps_ = 0;
   std::array<std::int32_t, 512> seen_{};  // sequence numbers played or late, by seq % 512
+  double tail_share_;  // 1 - the quantile the target covers
   int missing_ticks_ = 0;
   int late_run_ = 0;
 

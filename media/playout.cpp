@@ -27,7 +27,7 @@ Splice find_period(const std::vector<std::int16_t>& pcm, int channels, int from,
   double energy = 0;
   for (int i = 0; i < 2 * longest; ++i) energy += sample(pcm, channels, from + i) * sample(pcm, channels, from + i);
   if (std::sqrt(energy / (2 * longest)) < limits.quiet_rms) return Splice{longest};
-  int best = 0;
+  std::vector<double> corr(static_cast<std::size_t>(longest) + 1, -1);
   double best_corr = -2;
   for (int period = limits.min_period; period <= longest; ++period) {
     double xy = 0, xx = 0, yy = 0;
@@ -38,13 +38,14 @@ Splice find_period(const std::vector<std::int16_t>& pcm, int channels, int from,
       xx += x * x;
       yy += y * y;
     }
-    const double corr = xx > 0 && yy > 0 ? xy / std::sqrt(xx * yy) : 0;
-    if (corr > best_corr) {
-      best_corr = corr;
-      best = period;
-    }
+    corr[static_cast<std::size_t>(period)] = xx > 0 && yy > 0 ? xy / std::sqrt(xx * yy) : 0;
+    best_corr = std::max(best_corr, corr[static_cast<std::size_t>(period)]);
   }
   if (best_corr < limits.min_correlation && !force) return {};
+  // The longest period nearly as good as the best (a multiple of the
+  // pitch period): the delay moves faster for the same seam.
+  int best = longest;
+  while (corr[static_cast<std::size_t>(best)] < best_corr - 0.05) --best;
   return Splice{best};
 }
 
