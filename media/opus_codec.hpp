@@ -94,7 +94,8 @@ class OpusDecoder final : public AudioDecoder {
   // `frames` (as long as the packet's first Opus frame), concealing any
   // earlier part. 0, with nothing decoded, when libopus could not use FEC:
   // `next_payload` CELT-only or its LBRR flag clear, the last decoded packet
-  // CELT-only, or `frames` shorter than the packet's first frame.
+  // CELT-only, or `frames` shorter than the packet's first frame. The
+  // caller then decodes `next_payload` itself as usual.
   int recover(std::span<const std::uint8_t> next_payload, int frames, std::span<std::int16_t> out) override;
 
  private:
