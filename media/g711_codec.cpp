@@ -1,6 +1,7 @@
 #include "media/g711_codec.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 namespace cosip::media {
@@ -36,7 +37,7 @@ int G711Decoder::decode(std::span<const std::uint8_t> payload, std::span<std::in
 }
 
 int G711Decoder::conceal(int frames, std::span<std::int16_t> out) {
-  const int n = std::clamp(frames, 0, static_cast<int>(std::min<std::size_t>(out.size(), 1 << 30)));
+  const int n = std::clamp(frames, 0, static_cast<int>(std::min<std::size_t>(out.size(), INT_MAX)));
   if (history_filled_ == 0) {
     std::fill_n(out.begin(), n, std::int16_t{0});
     return n;

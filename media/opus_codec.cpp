@@ -22,8 +22,9 @@ int snap_ptime(int wanted, int lowest, int highest) {
   return chosen;
 }
 
-// RFC 7587 §6.1 maps maxplaybackrate onto Opus' audio bandwidths
-// (RFC 6716 §2: NB 8, MB 12, WB 16, SWB 24, FB 48 kHz sampling).
+// maxplaybackrate (RFC 7587 §6.1: do not code above it) as the widest Opus
+// audio bandwidth within it (RFC 6716 §2: NB 8, MB 12, WB 16, SWB 24, FB
+// 48 kHz sampling). CELT has no mediumband: libopus codes wideband there.
 int max_bandwidth(int hz) {
   if (hz <= 8000) return OPUS_BANDWIDTH_NARROWBAND;
   if (hz <= 12000) return OPUS_BANDWIDTH_MEDIUMBAND;
@@ -88,8 +89,8 @@ int OpusEncoder::encode(std::span<const std::int16_t> pcm, std::span<std::uint8_
   if (state_ == nullptr || pcm.size() < static_cast<std::size_t>(frames * settings_.channels) || out.empty()) return -1;
   const int n = opus_encode(state_, pcm.data(), frames, out.data(), clamp_length(out.size()));
   if (n < 0) return -1;
-  // libopus marks a DTX frame by coding it in at most 2 bytes (the TOC
-  // byte and at most one more); such frames are not sent (RFC 7587 §3.4).
+  // libopus marks a frame DTX leaves out by coding it in at most 2 bytes
+  // (1.3 gives the TOC byte alone); it is not sent (RFC 7587 §3.1.3).
   if (settings_.dtx && n <= 2) return 0;
   return n;
 }

@@ -58,8 +58,9 @@ class OpusEncoder final : public AudioEncoder {
   int sample_rate() const override { return opus_clock_rate; }
   int channels() const override { return settings_.channels; }
   int frames_per_packet() const override { return settings_.ptime_ms * (opus_clock_rate / 1000); }
-  // With DTX on, a frame libopus codes in 2 bytes or fewer (its DTX and
-  // comfort-noise updates' size) is not sent: 0 is returned.
+  // With DTX on, a frame libopus codes in 2 bytes or fewer (its mark for
+  // a frame DTX leaves out) is not sent: 0 is returned. The comfort-noise
+  // updates in between (one per 400 ms) are sent.
   int encode(std::span<const std::int16_t> pcm, std::span<std::uint8_t> out) override;
 
   // The loss the FEC is tuned for, e.g. from RTCP receiver reports (0..100).
@@ -94,7 +95,8 @@ class OpusDecoder final : public AudioDecoder {
   // `frames` (as long as the packet's first Opus frame), concealing any
   // earlier part. 0, with nothing decoded, when libopus could not use FEC:
   // `next_payload` CELT-only or its LBRR flag clear, the last decoded packet
-  // CELT-only, or `frames` shorter than the packet's first frame.
+  // CELT-only, or `frames` shorter than the packet's first frame. The
+  // caller then decodes `next_payload` itself as usual.
   int recover(std::span<const std::uint8_t> next_payload, int frames, std::span<std::int16_t> out) override;
 
  private:

@@ -151,6 +151,23 @@ TEST_CASE("Opus: stereo keeps each channel's tone apart") {
   CHECK(tone_energy_share(settled, 48000, 1500) > 0.3);
 }
 
+TEST_CASE("Opus: a decoder asked for a lower output rate counts frames at that rate") {
+  std::string error;
+  cosip::media::OpusDecoder decoder(1, 16000, error);
+  REQUIRE(error.empty());
+  CHECK(decoder.sample_rate() == 16000);
+  CHECK(cosip::media::OpusDecoder(1, 44100, error).sample_rate() == 48000);  // not an Opus rate
+  const auto packets = encode_all(*encoder_for(opus()), tones(second, 1000, 0, 1));
+  std::vector<std::int16_t> pcm(5760), output;
+  for (const Packet& p : packets) {
+    REQUIRE(decoder.frames_in(p) == 320);
+    REQUIRE(decoder.decode(p, pcm) == 320);
+    output.insert(output.end(), pcm.begin(), pcm.begin() + 320);
+  }
+  CHECK(tone_energy_share(std::span<const std::int16_t>(output).subspan(1600), 16000, 1000) > 0.95);
+  CHECK(decoder.conceal(330, pcm) == 330);
+}
+
 TEST_CASE("Opus: frames_in for 10, 20, 40 and 60 ms packets") {
   for (const int ptime : {10, 20, 40, 60}) {
     CAPTURE(ptime);
