@@ -60,6 +60,8 @@ class Caller {
       m.tone_hz = options_.tone_hz;
       m.codec = options_.codec;
       m.record = options_.record;
+      m.speaker = options_.speaker;
+      m.ringback = options_.ringback;
       m.dtmf = options_.dtmf;
       m.ice = options_.ice;
       m.srtp = options_.srtp == "mandatory" ? sdp::SrtpMode::mandatory
@@ -67,7 +69,7 @@ class Caller {
                                              : sdp::SrtpMode::off;
       media_ = std::make_unique<CallMedia>(m);
       std::string error;
-      if (!media_->open(error) || (offer_ = media_->offer(false, error)).empty()) {
+      if (!media_->open(error) || !media_->open_speaker(error) || (offer_ = media_->offer(false, error)).empty()) {
         std::cerr << "error: " << error << '\n';
         return false;
       }
@@ -131,6 +133,7 @@ class Caller {
     const int code = m.status_code;
     if (id == invite_id_) {
       if (code < 200) {
+        if (media_) media_->on_provisional(code, !m.body.empty());
         // The core passes on each reliable 1xx once, after its PRACK (RFC 3262 §4).
         if (const Header* rseq = m.find(HeaderId::rseq))
           std::cout << code << " " << m.reason_phrase << " (reliable, RSeq " << rseq->value << ")" << std::endl;
@@ -300,6 +303,8 @@ class Caller {
               << (r.audio_was_received ? "was received" : "was not received")
               << (r.got_no_audio ? " (none in the first 5 s)" : "");
     if (!options_.record.empty()) std::cout << "; recorded " << r.recorded_frames << " frames to " << options_.record;
+    if (!options_.speaker.empty())
+      std::cout << "; speaker: " << r.speaker_frames << " frames, " << r.ringback_frames << " of ringback";
     std::cout << std::endl;
     bool ok = true;
     if (options_.ice) {

@@ -26,6 +26,8 @@ struct CallOptions {
   double tone_hz = 440;
   std::string codec = "PCMU";    // offered first: opus, PCMU or PCMA
   std::string record;            // WAV file the call's audio is recorded to
+  std::string speaker;           // "wav:FILE" or a PortAudio output device
+  std::string ringback;          // WAV played on the speaker on 180/183 until the answer
   std::string srtp = "off";      // off, optional or mandatory
   std::string dtmf;              // RFC 4733 digits sent a second after the answer
   bool ice = false;              // ICE (RFC 8839) with host candidates; the answer must have it

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <future>
 #include <random>
 
@@ -17,6 +18,7 @@ namespace cosip::apps {
 namespace {
 
 constexpr std::chrono::milliseconds frame_time{20};
+constexpr int speaker_rate = 48000;  // the mixer's and the speaker's, mono
 constexpr std::chrono::seconds max_kept_audio{60};  // of received audio in the report
 constexpr std::chrono::milliseconds digit_duration{160};
 constexpr std::chrono::milliseconds digit_gap{240};
@@ -36,6 +38,30 @@ auto on_media(boost::asio::io_context& io, F f) {
   boost::asio::post(io, [&task] { task(); });
   return result.get();
 }
+
+// The call's played-out audio as a mixer source: what tick() pushed, at
+// most a second of it.
+class PcmFifo final : public media::AudioSource {
+ public:
+  explicit PcmFifo(int rate) : rate_(rate) {}
+  int sample_rate() const override { return rate_; }
+  int channels() const override { return 1; }
+  void push(std::span<const std::int16_t> pcm) {
+    samples_.insert(samples_.end(), pcm.begin(), pcm.end());
+    if (samples_.size() > static_cast<std::size_t>(rate_))
+      samples_.erase(samples_.begin(), samples_.end() - rate_);
+  }
+  std::size_t read(std::span<std::int16_t> out) override {
+    const std::size_t n = std::min(out.size(), samples_.size());
+    std::copy_n(samples_.begin(), n, out.begin());
+    samples_.erase(samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(n));
+    return n;
+  }
+
+ private:
+  int rate_;
+  std::deque<std::int16_t> samples_;
+};
 
 }  // namespace
 
@@ -162,6 +188,67 @@ bool CallMedia::open_ice(sdp::LocalCapabilities& caps, std::string& error) {
   });
 }
 
+// The speaker and the ringback file are made and used on the media thread.
+bool CallMedia::open_speaker(std::string& error) {
+  if (options_.speaker.empty()) {
+    if (options_.ringback.empty()) return true;
+    error = "a ringback needs a speaker to be played on";
+    return false;
+  }
+  return on_media(io_, [this, &error] {
+    if (options_.speaker.starts_with("wav:")) {
+      speaker_ = media::WavFileSink::create(options_.speaker.substr(4), speaker_rate, 1, error);
+    } else {
+      portaudio_ = media::PortAudio::initialize(error);
+      if (!portaudio_) return false;
+      media::PortAudioStreamConfig config;
+      config.device = options_.speaker;
+      config.sample_rate = speaker_rate;
+      config.channels = 1;
+      std::unique_ptr<media::PortAudioOutput> output = media::PortAudioOutput::open(*portaudio_, config, error);
+      if (!output || !output->start(error)) return false;
+      speaker_ = std::move(output);
+    }
+    if (!speaker_) return false;
+    mixer_.emplace(speaker_rate, 1);
+    call_audio_ = std::make_shared<PcmFifo>(speaker_rate);
+    if (!mixer_->add(call_audio_, 1.0, error)) return false;
+    if (!options_.ringback.empty()) {
+      std::shared_ptr<media::AudioSource> file = media::WavFileSource::open(options_.ringback, true, error);
+      if (!file) return false;
+      if (file->channels() != 1) {
+        error = options_.ringback + ": " + std::to_string(file->channels()) + " channels; a ringback must be mono";
+        return false;
+      }
+      ringback_source_ = file->sample_rate() == speaker_rate ? file
+                                                             : media::ResamplingSource::create(file, speaker_rate, error);
+      if (!ringback_source_) return false;
+    }
+    speaker_frame_.assign(static_cast<std::size_t>(speaker_rate * frame_time.count() / 1000), 0);
+    return true;
+  });
+}
+
+void CallMedia::on_provisional(int status, bool carries_answer) {
+  boost::asio::post(io_, [this, status, carries_answer] {
+    ringback_.on_provisional(status, carries_answer);
+    update_ringback();
+    if (speaker_) ensure_ticking();
+  });
+}
+
+// The ringback is in the mixer exactly while the rule says it plays.
+void CallMedia::update_ringback() {
+  const bool wanted = ringback_.play() == session::OutboundRingback::Play::ringtone && ringback_source_ && mixer_;
+  if (wanted && !ringback_id_) {
+    std::string error;
+    ringback_id_ = mixer_->add(ringback_source_, 1.0, error);
+  } else if (!wanted && ringback_id_) {
+    mixer_->remove(*ringback_id_);
+    ringback_id_.reset();
+  }
+}
+
 std::string CallMedia::offer(bool hold, std::string& error) {
   sdp::SessionDescription sd;
   sdp::NegotiationError e;
@@ -250,13 +337,9 @@ void CallMedia::start_stream(const sdp::NegotiatedStream& audio, std::string& er
   }
   report_.srtp_suite = audio.srtp ? audio.srtp->suite : "";
   reception_.start(std::chrono::steady_clock::now());
-  if (!ticking_) {
-    ticking_ = true;
-    frame_timer_.expires_after(frame_time);
-    frame_timer_.async_wait([this](boost::system::error_code e) {
-      if (!e) tick();
-    });
-  }
+  ringback_.on_final();  // answered: the ringback stops
+  update_ringback();
+  ensure_ticking();
   if (!options_.dtmf.empty() && !digits_started_) {
     digits_started_ = true;
     digit_timer_.expires_after(std::chrono::seconds(1));
@@ -322,6 +405,10 @@ bool CallMedia::start_codec(const sdp::NegotiatedStream& audio, std::string& err
   report_.codec = format_.encoding + "/" + std::to_string(format_.clock_rate) + "/" + std::to_string(format_.channels);
   report_.sample_rate = decoder_->sample_rate();
   report_.samples.clear();
+  if (mixer_) {
+    to_speaker_ = media::Resampler::create(1, decoder_->sample_rate(), speaker_rate, media::Resampler::voip_quality, error);
+    if (!to_speaker_) return false;
+  }
   if (!options_.record.empty() && !recording_) {
     recording_ = media::WavFileSink::create(options_.record, decoder_->sample_rate(), 1, error);
     if (!recording_) return false;
@@ -337,36 +424,44 @@ bool CallMedia::start_codec(const sdp::NegotiatedStream& audio, std::string& err
 void CallMedia::tick() {
   if (!stream_) return;  // stop() ran after this handler was queued
   const auto now = std::chrono::steady_clock::now();
-  tone_->fill(sent_frame_);
-  std::vector<std::int16_t> interleaved;
-  std::span<const std::int16_t> pcm = sent_frame_;
-  if (encoder_->channels() == 2) {  // the same tone on both channels
-    interleaved.resize(sent_frame_.size() * 2);
-    for (std::size_t i = 0; i < sent_frame_.size(); ++i) interleaved[2 * i] = interleaved[2 * i + 1] = sent_frame_[i];
-    pcm = interleaved;
-  }
-  std::array<std::uint8_t, 1500> coded;
-  const int size = encoder_->encode(pcm, coded);
-  // RTP timestamps count the codec's clock (Opus: 48 kHz, RFC 7587 §4.1).
-  const auto units = static_cast<std::uint32_t>(static_cast<std::int64_t>(encoder_->frames_per_packet()) *
-                                                format_.clock_rate / encoder_->sample_rate());
-  if (size > 0) stream_->send_audio(std::span(coded).first(static_cast<std::size_t>(size)), units);
+  if (jitter_) {
+    tone_->fill(sent_frame_);
+    std::vector<std::int16_t> interleaved;
+    std::span<const std::int16_t> pcm = sent_frame_;
+    if (encoder_->channels() == 2) {  // the same tone on both channels
+      interleaved.resize(sent_frame_.size() * 2);
+      for (std::size_t i = 0; i < sent_frame_.size(); ++i) interleaved[2 * i] = interleaved[2 * i + 1] = sent_frame_[i];
+      pcm = interleaved;
+    }
+    std::array<std::uint8_t, 1500> coded;
+    const int size = encoder_->encode(pcm, coded);
+    // RTP timestamps count the codec's clock (Opus: 48 kHz, RFC 7587 §4.1).
+    const auto units = static_cast<std::uint32_t>(static_cast<std::int64_t>(encoder_->frames_per_packet()) *
+                                                  format_.clock_rate / encoder_->sample_rate());
+    if (size > 0) stream_->send_audio(std::span(coded).first(static_cast<std::size_t>(size)), units);
 
-  const std::uint64_t decoded_before = jitter_->statistics().played_packets + jitter_->statistics().fec_recovered;
-  jitter_->pull(now, played_frame_);
-  const media::JitterBufferStatistics& stats = jitter_->statistics();
-  if (stats.played_packets + stats.fec_recovered > decoded_before) reception_.on_decoded();
-  if (reception_.on_timeout(now)) report_.got_no_audio = true;
-  const auto channels = static_cast<std::size_t>(decoder_->channels());
-  for (std::size_t i = 0; i < played_mono_.size(); ++i) {
-    int sum = 0;
-    for (std::size_t c = 0; c < channels; ++c) sum += played_frame_[i * channels + c];
-    played_mono_[i] = static_cast<std::int16_t>(sum / static_cast<int>(channels));
+    const std::uint64_t decoded_before = jitter_->statistics().played_packets + jitter_->statistics().fec_recovered;
+    jitter_->pull(now, played_frame_);
+    const media::JitterBufferStatistics& stats = jitter_->statistics();
+    if (stats.played_packets + stats.fec_recovered > decoded_before) reception_.on_decoded();
+    if (reception_.on_timeout(now)) report_.got_no_audio = true;
+    const auto channels = static_cast<std::size_t>(decoder_->channels());
+    for (std::size_t i = 0; i < played_mono_.size(); ++i) {
+      int sum = 0;
+      for (std::size_t c = 0; c < channels; ++c) sum += played_frame_[i * channels + c];
+      played_mono_[i] = static_cast<std::int16_t>(sum / static_cast<int>(channels));
+    }
+    if (reception_.audio_was_received() &&
+        report_.samples.size() < static_cast<std::size_t>(report_.sample_rate * max_kept_audio.count()))
+      report_.samples.insert(report_.samples.end(), played_mono_.begin(), played_mono_.end());
+    if (recorder_ && encoder_->sample_rate() == decoder_->sample_rate()) recorder_->record(sent_frame_, played_mono_);
+    if (to_speaker_) {
+      resampled_.resize(to_speaker_->max_output_frames(played_mono_.size()));
+      const media::Resampler::Result r = to_speaker_->process(played_mono_, resampled_);
+      static_cast<PcmFifo&>(*call_audio_).push(std::span(resampled_).first(r.produced));
+    }
   }
-  if (reception_.audio_was_received() &&
-      report_.samples.size() < static_cast<std::size_t>(report_.sample_rate * max_kept_audio.count()))
-    report_.samples.insert(report_.samples.end(), played_mono_.begin(), played_mono_.end());
-  if (recorder_ && encoder_->sample_rate() == decoder_->sample_rate()) recorder_->record(sent_frame_, played_mono_);
+  play_speaker(now);
 
   frame_timer_.expires_at(frame_timer_.expiry() + frame_time);
   frame_timer_.async_wait([this](boost::system::error_code e) {
@@ -374,9 +469,39 @@ void CallMedia::tick() {
   });
 }
 
+void CallMedia::ensure_ticking() {
+  if (ticking_) return;
+  ticking_ = true;
+  frame_timer_.expires_after(frame_time);
+  frame_timer_.async_wait([this](boost::system::error_code e) {
+    if (!e) tick();
+  });
+}
+
+// One frame of the mix (call audio, ringback, DTMF feedback) to the speaker.
+void CallMedia::play_speaker(std::chrono::steady_clock::time_point now) {
+  if (!speaker_) return;
+  if (!feedback_ids_.empty() && now >= feedback_until_) {
+    for (const media::Mixer::SourceId id : feedback_ids_) mixer_->remove(id);
+    feedback_ids_.clear();
+  }
+  const std::size_t frames = mixer_->read(speaker_frame_);
+  speaker_->write(std::span(speaker_frame_).first(frames));
+  report_.speaker_frames += frames;
+  if (ringback_id_) report_.ringback_frames += frames;
+}
+
 void CallMedia::send_digits(std::size_t next) {
   if (!stream_ || next >= options_.dtmf.size()) return;
   stream_->send_digit(options_.dtmf[next], digit_duration);
+  // Feedback: the digit's two tones (ITU-T Q.23) on the speaker while it is sent.
+  if (const auto pair = media::dtmf_frequencies(options_.dtmf[next]); pair && mixer_) {
+    std::string error;
+    for (const double hz : {pair->first, pair->second})
+      if (const auto id = mixer_->add(std::make_shared<media::ToneSource>(hz, speaker_rate, 1, 0.25), 1.0, error))
+        feedback_ids_.push_back(*id);
+    feedback_until_ = std::chrono::steady_clock::now() + digit_duration;
+  }
   digit_timer_.expires_after(digit_duration + digit_gap);
   digit_timer_.async_wait([this, next](boost::system::error_code e) {
     if (!e) send_digits(next + 1);
@@ -406,6 +531,8 @@ void CallMedia::stop() {
     if (recorder_) report_.recorded_frames = recorder_->frames_written();
     recorder_.reset();
     recording_.reset();  // closes the WAV file
+    speaker_.reset();    // closes the file, or stops the device's stream
+    portaudio_.reset();
     if (ice_) report_.ice_unsent = ice_->unsent();
     ice_.reset();  // the agent stops on this thread
     work_.reset();

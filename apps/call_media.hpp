@@ -2,7 +2,9 @@
 // negotiator, one RTP stream on a media thread of its own, a test tone
 // coded as Opus or G.711 going out, what comes in played out through the
 // adaptive jitter buffer, decoded, measured and optionally recorded to WAV
-// with the tone sent, and RFC 4733 digits both ways. A stand-in for the session layer's audio stream, for
+// with the tone sent, and RFC 4733 digits both ways. What is heard (the
+// call's audio, the ringback on 180/183 until the answer, DTMF feedback)
+// is mixed onto one output: a PortAudio device or a WAV file. A stand-in for the session layer's audio stream, for
 // interop tests and for trying a peer by hand. With ICE, the stream goes over
 // an ICE agent's host candidates (RFC 8839 offer/answer; we offer, so we
 // control, RFC 8445 §6.1.1).
@@ -25,7 +27,11 @@
 #include "media/jitter_buffer.hpp"
 #include "media/recorder.hpp"
 #include "media/tone.hpp"
+#include "media/mixer.hpp"
+#include "media/portaudio_device.hpp"
+#include "media/resampler.hpp"
 #include "media/wav_file.hpp"
+#include "session/ringtones.hpp"
 #include "rtp/ice_transport.hpp"
 #include "rtp/rtp_stream.hpp"
 #include "sdp/negotiator.hpp"
@@ -40,6 +46,12 @@ struct CallMediaOptions {
   std::string codec = "PCMU";
   // A WAV file the call is recorded to (both directions mixed), "" for none.
   std::string record;
+  // Where what is heard goes: "" nowhere, "wav:FILE", or a PortAudio
+  // output device by name ("default" for the system's).
+  std::string speaker;
+  // A WAV file played to the speaker on 180/183 until the answer (the
+  // spec's RingtoneConfiguration.outbound_ringtone).
+  std::string ringback;
   // ICE with host candidates on every interface but loopback (libnice's
   // choice); the answer must carry ICE too.
   bool ice = false;
@@ -63,6 +75,8 @@ struct CallMediaReport {
   bool got_no_audio = false;           // none in the first 5 s (SCSessionGotNoAudio)
   bool inactive = false;               // no packet for 5 s at some point
   std::uint64_t recorded_frames = 0;
+  std::uint64_t ringback_frames = 0;   // played to the speaker
+  std::uint64_t speaker_frames = 0;    // written to the speaker
   std::string ice_pair;                // the RTP component's selected pair, with ICE
   long ice_connect_ms = -1;            // from the answer to that pair
   std::uint64_t ice_unsent = 0;        // RTP/RTCP packets made before a pair was selected
@@ -78,6 +92,11 @@ class CallMedia {
   bool open(std::string& error);
   // Our SDP: the initial offer, or a re-offer (hold true: a=sendonly).
   std::string offer(bool hold, std::string& error);
+  // Opens the speaker (and the ringback file); false with `error` set
+  // when the device, the file or the rate cannot be had.
+  bool open_speaker(std::string& error);
+  // A provisional response to the INVITE: 180/183 start the ringback.
+  void on_provisional(int status, bool carries_answer);
   // The peer's answer to our last offer; starts or updates the stream.
   bool on_answer(const std::string& sdp, std::string& error);
   // The offer was refused (e.g. 488): the negotiation goes back (RFC 3264 §4).
@@ -92,6 +111,9 @@ class CallMedia {
   void start_stream(const sdp::NegotiatedStream& audio, std::string& error);
   bool start_codec(const sdp::NegotiatedStream& audio, std::string& error);
   void tick();
+  void ensure_ticking();
+  void play_speaker(std::chrono::steady_clock::time_point now);
+  void update_ringback();
   void send_digits(std::size_t next);
 
   CallMediaOptions options_;
@@ -118,6 +140,20 @@ class CallMedia {
   media::AudioReception reception_;
   bool ticking_ = false;
   bool on_hold_ = false;
+
+  // The speaker: a mixer at speaker_rate, mono, onto a device or a file.
+  std::unique_ptr<media::PortAudio> portaudio_;
+  std::unique_ptr<media::AudioSink> speaker_;
+  std::optional<media::Mixer> mixer_;
+  std::shared_ptr<media::AudioSource> call_audio_;    // this tick's played frame
+  std::unique_ptr<media::Resampler> to_speaker_;      // decoder rate to speaker_rate
+  std::shared_ptr<media::AudioSource> ringback_source_;
+  std::optional<media::Mixer::SourceId> ringback_id_;
+  std::vector<media::Mixer::SourceId> feedback_ids_;  // the DTMF digit being sent
+  std::chrono::steady_clock::time_point feedback_until_;
+  session::OutboundRingback ringback_;
+  std::vector<std::int16_t> speaker_frame_;
+  std::vector<std::int16_t> resampled_;
   bool digits_started_ = false;
   CallMediaReport report_;
 };

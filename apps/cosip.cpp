@@ -73,6 +73,10 @@ int main(int argc, char** argv) {
   call->add_option("--tone-hz", call_options.tone_hz, "frequency of the tone sent (default 440)");
   call->add_option("--codec", call_options.codec, "codec offered first: opus, PCMU or PCMA (default PCMU)");
   call->add_option("--record", call_options.record, "record the call's audio, both directions mixed, to this WAV file");
+  call->add_option("--speaker", call_options.speaker,
+                   "play what is heard (call audio, ringback, DTMF feedback) on a PortAudio output device "
+                   "(by name, or \"default\") or into wav:FILE");
+  call->add_option("--ringback", call_options.ringback, "mono WAV played on the speaker on 180/183 until the answer");
   call->add_option("--srtp", call_options.srtp, "off, optional (RTP/AVP with a=crypto) or mandatory (RTP/SAVP)")
       ->check(CLI::IsMember({"off", "optional", "mandatory"}));
   call->add_option("--dtmf", call_options.dtmf, "RFC 4733 digits to send a second after the answer");

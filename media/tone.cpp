@@ -8,6 +8,16 @@
 
 namespace cosip::media {
 
+std::optional<std::pair<double, double>> dtmf_frequencies(char digit) {
+  static constexpr char keypad[4][5] = {"123A", "456B", "789C", "*0#D"};
+  static constexpr double rows[4] = {697, 770, 852, 941};
+  static constexpr double columns[4] = {1209, 1336, 1477, 1633};
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c)
+      if (keypad[r][c] == digit) return std::pair{rows[r], columns[c]};
+  return std::nullopt;
+}
+
 ToneGenerator::ToneGenerator(double frequency_hz, int sample_rate, double amplitude)
     : step_(2 * std::numbers::pi * frequency_hz / sample_rate), peak_(amplitude * 32767.0) {}
 

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <utility>
 
 namespace cosip::media {
 
@@ -19,6 +21,11 @@ class ToneGenerator {
   double phase_ = 0;
   double peak_;
 };
+
+// The two frequencies (low, high) of a DTMF digit, ITU-T Q.23: rows 697,
+// 770, 852, 941 Hz by columns 1209, 1336, 1477, 1633 Hz; none for anything
+// but 0-9 * # A-D.
+std::optional<std::pair<double, double>> dtmf_frequencies(char digit);
 
 // Fraction (0..1) of the energy of `samples` that lies in the DFT bin of
 // `frequency_hz`, scaled so that a pure tone at that frequency gives about

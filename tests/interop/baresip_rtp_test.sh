@@ -154,6 +154,32 @@ check opus "the recording holds both directions (440 Hz share $rec440, 1000 Hz s
 
 # A cosip without SRTP calling the SRTP-mandatory account: baresip refuses
 # the offer (488) and cosip reports the failed call.
+# Ringback and speaker: baresip's account answers by hand (answermode=
+# manual), so it sends 180 and the test accepts 2 s later. cosip plays a
+# 425 Hz ringback WAV on its speaker (a WAV file here) from the 180 until
+# the answer, then what its jitter buffer plays: baresip's 1000 Hz.
+dir="$work/ringback"
+python3 "$tools/wav_tone.py" make "$work/ring425.wav" 8000 425 1
+if start_baresip uas-ring "$dir"; then
+  python3 "$tools/baresip_ctrl.py" "$ctrl_port" CALL_INCOMING accept --delay 2 --timeout 20 >"$dir/ctrl.log" 2>&1 &
+  ctrl_pid=$!
+  for _ in $(seq 50); do grep -q connected "$dir/ctrl.log" 2>/dev/null && break; sleep 0.1; done
+  "$cosip" call "sip:uas@127.0.0.1:$sip_port" --audio --speaker "wav:$dir/speaker.wav" --ringback "$work/ring425.wav" \
+    --hangup-ms 3000 --expect-tone 1000 --timeout 20 >"$dir/cosip.out" 2>&1
+  rc=$?
+  stop_baresip
+  check ringback "cosip call exit 0 (answered after 180, 1000 Hz tone received)" "$rc"
+  [ "$rc" = 0 ] || { cat "$dir/cosip.out"; tail -20 "$dir/baresip.log"; }
+  ringback_frames=$(grep -o '[0-9]* of ringback' "$dir/cosip.out" | cut -d' ' -f1)
+  [ "${ringback_frames:-0}" -ge 72000 ] && [ "${ringback_frames:-0}" -le 192000 ]
+  check ringback "ringback played from the 180 to the answer: ${ringback_frames:-0} frames at 48 kHz (1.5 to 4 s expected)" $?
+  ring=$(python3 "$tools/wav_tone.py" share "$dir/speaker.wav" 425 0.2 1.4 2>/dev/null | cut -d' ' -f1)
+  call=$(python3 "$tools/wav_tone.py" share "$dir/speaker.wav" 1000 3.5 5 2>/dev/null | cut -d' ' -f1)
+  ring_late=$(python3 "$tools/wav_tone.py" share "$dir/speaker.wav" 425 3.5 5 2>/dev/null | cut -d' ' -f1)
+  python3 -c "import sys; sys.exit(0 if float('${ring:-0}') > 0.9 and float('${call:-0}') > 0.9 and float('${ring_late:-1}') < 0.05 else 1)"
+  check ringback "speaker: 425 Hz share $ring while ringing, then 1000 Hz share $call and 425 Hz share $ring_late" $?
+fi
+
 dir="$work/refused"
 if start_baresip uas-srtp "$dir"; then
   "$cosip" call "sip:uas@127.0.0.1:$sip_port" --audio --srtp off --expect 488 --timeout 10 >"$dir/cosip.out" 2>&1

@@ -2,11 +2,12 @@
 """WAV helpers for the RTP interop tests (standard library only).
 
   wav_tone.py make FILE RATE HZ SECONDS   write a 16-bit mono sine at half scale
-  wav_tone.py share FILE HZ               print the median, over blocks of
+  wav_tone.py share FILE HZ [FROM TO]     print the median, over blocks of
                                           0.5 s, of the share of the energy at
                                           HZ (Goertzel bin; a pure tone gives
                                           ~1; a block of silence 0), first
-                                          channel, and the sample count
+                                          channel, and the sample count;
+                                          FROM and TO (seconds) take a part
 """
 import math
 import struct
@@ -25,13 +26,14 @@ def make(path, rate, hz, seconds):
         w.writeframes(bytes(frames))
 
 
-def share(path, hz):
+def share(path, hz, start=0.0, end=None):
     with wave.open(path, "rb") as w:
         rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
         if width != 2:
             raise SystemExit(f"{path}: {8 * width}-bit samples, 16 expected")
         raw = w.readframes(w.getnframes())
     samples = struct.unpack(f"<{len(raw) // 2}h", raw)[::channels]
+    samples = samples[int(start * rate):None if end is None else int(end * rate)]
     # Per block: a phase jump (a gap, an RFC 4733 event replacing audio)
     # would spread a whole-file bin's energy.
     block = rate // 2
@@ -55,7 +57,7 @@ if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))
     elif sys.argv[1] == "share":
-        value, count = share(sys.argv[2], float(sys.argv[3]))
+        value, count = share(sys.argv[2], float(sys.argv[3]), *map(float, sys.argv[4:6]))
         print(f"{value:.3f} {count}")
     else:
         raise SystemExit(__doc__)

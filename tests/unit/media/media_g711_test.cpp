@@ -86,3 +86,15 @@ TEST_CASE("a tone through each law keeps its frequency") {
   const std::vector<std::int16_t> silence(800, 0);
   CHECK(tone_energy_share(silence, 8000, 440) == 0);
 }
+
+TEST_CASE("DTMF digits: ITU-T Q.23 frequency pairs") {
+  CHECK(dtmf_frequencies('1') == std::pair{697.0, 1209.0});
+  CHECK(dtmf_frequencies('5') == std::pair{770.0, 1336.0});
+  CHECK(dtmf_frequencies('9') == std::pair{852.0, 1477.0});
+  CHECK(dtmf_frequencies('0') == std::pair{941.0, 1336.0});
+  CHECK(dtmf_frequencies('*') == std::pair{941.0, 1209.0});
+  CHECK(dtmf_frequencies('#') == std::pair{941.0, 1477.0});
+  CHECK(dtmf_frequencies('D') == std::pair{941.0, 1633.0});
+  CHECK_FALSE(dtmf_frequencies('x').has_value());
+  CHECK_FALSE(dtmf_frequencies('a').has_value());  // RFC 4733 events are upper case
+}
