@@ -3,8 +3,9 @@
 # `cosip demo` exists (it needs the session layer), this checks a sample
 # INVITE the way a receiving UA does, rejects a broken one, then places a call
 # from `cosip call` to `cosip responder` on loopback: INVITE, 180, 200, ACK,
-# a re-INVITE, BYE. Last, an audio call to baresip with SRTP: a tone each
-# way, decoded and measured, and DTMF digits each way.
+# a re-INVITE, BYE. Last, an Opus audio call to baresip with SRTP: a tone
+# each way, played out through cosip's jitter buffer, measured and recorded
+# to WAV, and DTMF digits each way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -32,7 +33,7 @@ $cosip call "sip:demo@127.0.0.1:$port" --reinvite --verbose
 echo "--- what the responder saw"
 cat responder.log
 
-echo "--- an SRTP audio call to baresip: cosip sends 440 Hz and digits 159, baresip 1000 Hz"
+echo "--- an Opus call over SRTP to baresip: cosip sends 440 Hz and digits 159, baresip 1000 Hz"
 peers=tests/interop/peers/baresip
 free_port() { python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 sip_port=$(free_port)
@@ -47,6 +48,7 @@ baresip -f "$work/cfg" >"$work/baresip.log" 2>&1 &
 baresip_pid=$!
 python3 tests/interop/tools/baresip_ctrl.py "$ctrl_port" CALL_ESTABLISHED sndcode 42 --timeout 15 >/dev/null 2>&1 &
 sleep 1
-$cosip call "sip:uas@127.0.0.1:$sip_port" --audio --srtp mandatory --dtmf 159 --hangup-ms 3000 \
-  --expect-tone 1000 --expect-dtmf 42
+$cosip call "sip:uas@127.0.0.1:$sip_port" --audio --codec opus --srtp mandatory --dtmf 159 --hangup-ms 3000 \
+  --record "$work/call.wav" --expect-tone 1000 --expect-dtmf 42
+echo "--- the recording (both directions mixed): 440 Hz share $(python3 tests/interop/tools/wav_tone.py share "$work/call.wav" 440 | cut -d' ' -f1), 1000 Hz share $(python3 tests/interop/tools/wav_tone.py share "$work/call.wav" 1000 | cut -d' ' -f1)"
 echo "--- what baresip heard: $(python3 tests/interop/tools/wav_tone.py share "$(ls "$work"/rec/*-dec.wav | head -1)" 440 | cut -d' ' -f1) of its decoded audio at 440 Hz; digits $(grep -o "received event: '.' (end=1)" "$work/baresip.log" | cut -d"'" -f2 | tr -d '\n')"
