@@ -293,6 +293,12 @@ Received RtpSession::receive_rtp(std::span<std::uint8_t> buffer, std::size_t siz
     }
     events_in_.on_packet(p.timestamp, event, events);
     r.kind = Received::Kind::telephone_event;
+    r.payload_type = p.payload_type;
+    r.sequence = p.sequence;
+    r.timestamp = p.timestamp;
+    r.ssrc = p.ssrc;
+    r.marker = p.marker;
+    r.payload = p.payload;
     return r;
   }
   if (p.payload_type != config_.payload_type) {

@@ -88,7 +88,7 @@ struct Received {
   // An RTP or RTCP packet that passed SRTP and validation: the shell may
   // send to where it came from (symmetric RTP, RFC 4961).
   bool authentic = false;
-  // audio
+  // audio, and the header of a telephone event's packet
   std::uint8_t payload_type = 0;
   std::uint16_t sequence = 0;
   std::uint32_t timestamp = 0;

@@ -74,6 +74,8 @@ struct RtpStream::Impl final : RtpTransport::Receiver, std::enable_shared_from_t
   void deliver(const Received& r) override {
     if (r.kind == Received::Kind::audio && callbacks.on_audio)
       callbacks.on_audio({r.payload_type, r.sequence, r.timestamp, r.ssrc, r.marker, r.payload});
+    if (r.kind == Received::Kind::telephone_event && callbacks.on_event_packet)
+      callbacks.on_event_packet({r.payload_type, r.sequence, r.timestamp, r.ssrc, r.marker, r.payload});
     if (callbacks.on_event)
       for (const TelephoneEventNotice& e : events) callbacks.on_event(e);
     flush();

@@ -46,6 +46,10 @@ class RtpStream {
   struct Callbacks {
     std::function<void(const AudioPacket&)> on_audio;
     std::function<void(const TelephoneEventNotice&)> on_event;
+    // Each RFC 4733 packet as it came. Events go in the audio stream, with
+    // its SSRC and sequence numbers: a jitter buffer must not take the
+    // numbers they use for lost audio.
+    std::function<void(const AudioPacket&)> on_event_packet;
     std::function<void()> on_inactive;  // no packet for the configured time
   };
 

@@ -5,6 +5,7 @@
 // inactivity notice, and the BYE.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct Peer {
   RtpSession session;
   std::vector<std::vector<std::uint8_t>> audio;  // payloads received
   std::vector<std::uint16_t> sequences;
+  std::vector<std::uint16_t> event_sequences;  // of the RFC 4733 packets
   std::vector<TelephoneEventNotice> events;
   std::vector<DropReason> drops;
   std::size_t rtcp = 0;
@@ -46,6 +48,7 @@ struct Peer {
       audio.emplace_back(r.payload.begin(), r.payload.end());
       sequences.push_back(r.sequence);
     }
+    if (r.kind == Received::Kind::telephone_event) event_sequences.push_back(r.sequence);
     if (r.kind == Received::Kind::rtcp) ++rtcp;
     if (r.drop != DropReason::none) drops.push_back(r.drop);
   }
@@ -185,6 +188,13 @@ TEST_CASE("RFC 4733: a digit goes out as events, audio held back, reported once"
   // The three end packets did not report the digit three times.
   run(a, b, now, 200ms);
   CHECK(b.events.size() == 2);
+  // The event packets carry their sequence numbers: with the audio's they
+  // leave no gap, so a jitter buffer told of them sees no loss.
+  std::vector<std::uint16_t> all = b.sequences;
+  all.insert(all.end(), b.event_sequences.begin(), b.event_sequences.end());
+  std::sort(all.begin(), all.end());
+  REQUIRE(b.event_sequences.size() >= 5);
+  for (std::size_t i = 1; i < all.size(); ++i) CHECK(static_cast<std::uint16_t>(all[i] - all[i - 1]) == 1);
 }
 
 TEST_CASE("silence for the inactivity timeout is reported once, and again after packets resume") {
