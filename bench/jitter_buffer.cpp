@@ -3,12 +3,16 @@
 // impairment simulator, with the same 20 ms playout tick and the same codec
 // (tests/unit/jitter/test_decoder.hpp: payloads name their packet).
 //
-//   jitter_buffer_bench [--quick] [--minutes N] [--seeds N] [--budget LATE_SHARE]
+//   jitter_buffer_bench [--quick] [--minutes N] [--seeds N] [--seed-base B] [--budget LATE_SHARE]
+//                       [--history PACKETS] [--wait-chance P]
 //       Three traces (media/impairment.hpp presets), each N minutes of
 //       20 ms packets (default 10; --quick: 2) for each of the seeds
-//       (default 5; --quick: 2); the tick's phase against the sender's
-//       clock varies with the seed. --budget sets cosip's late-loss budget
-//       (JitterBufferConfig::late_loss_budget) to trace its trade-off.
+//       B+1 .. B+N (default B 0, N 5; --quick: N 2); the tick's phase
+//       against the sender's clock varies with the seed. Other seed bases
+//       check that a verdict does not hang on one set of seeds. --budget
+//       sets cosip's late-loss budget (JitterBufferConfig::late_loss_budget)
+//       to trace its trade-off, --history its estimator's memory
+//       (history_packets), --wait-chance its min_wait_chance.
 //
 // Figures, pooled over the seeds:
 //   added delay   mean over played packets of (time its first sample is
@@ -121,12 +125,17 @@ void drive(const Trace& t, IndexDecoder& decoder, Tick&& tick) {
   }
 }
 
-double budget_override = 0;  // --budget: JitterBufferConfig::late_loss_budget
+// Overrides of cosip's JitterBufferConfig when > 0.
+double budget_override = 0;       // --budget: late_loss_budget
+int history_override = 0;         // --history: history_packets
+double wait_chance_override = 0;  // --wait-chance: min_wait_chance
 Figures run_cosip(const Trace& t) {
   IndexDecoder decoder(rate, frame);
   JitterBufferConfig config;
   config.clock_rate = rate;
   if (budget_override > 0) config.late_loss_budget = budget_override;
+  if (history_override > 0) config.history_packets = history_override;
+  if (wait_chance_override > 0) config.min_wait_chance = wait_chance_override;
   cosip::media::JitterBuffer buffer(decoder, config);
   std::vector<std::int16_t> out(frame);
   Figures f;
@@ -243,6 +252,7 @@ void print(const char* who, const Figures& f) {
 
 int main(int argc, char** argv) {
   int minutes = 10, seeds = 5;
+  std::uint64_t seed_base = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--quick") {
@@ -252,23 +262,32 @@ int main(int argc, char** argv) {
       minutes = std::atoi(argv[++i]);
     } else if (a == "--budget" && i + 1 < argc) {
       budget_override = std::atof(argv[++i]);
+    } else if (a == "--history" && i + 1 < argc) {
+      history_override = std::atoi(argv[++i]);
+    } else if (a == "--wait-chance" && i + 1 < argc) {
+      wait_chance_override = std::atof(argv[++i]);
     } else if (a == "--seeds" && i + 1 < argc) {
       seeds = std::atoi(argv[++i]);
+    } else if (a == "--seed-base" && i + 1 < argc) {
+      seed_base = std::strtoull(argv[++i], nullptr, 10);
     } else {
-      std::fprintf(stderr, "usage: jitter_buffer_bench [--quick] [--minutes N] [--seeds N] [--budget LATE_SHARE]\n");
+      std::fprintf(stderr,
+                   "usage: jitter_buffer_bench [--quick] [--minutes N] [--seeds N] [--seed-base B] [--budget LATE_SHARE]\n"
+                   "                           [--history PACKETS] [--wait-chance P]\n");
       return 2;
     }
   }
   const auto packets = static_cast<std::size_t>(minutes) * 60 * 50;
-  std::printf("jitter buffers on seeded traces: %d min of 20 ms packets x %d seeds each, 20 ms playout tick\n",
-              minutes, seeds);
+  std::printf("jitter buffers on seeded traces: %d min of 20 ms packets x %d seeds (%llu..%llu) each, 20 ms playout tick\n",
+              minutes, seeds, static_cast<unsigned long long>(seed_base + 1),
+              static_cast<unsigned long long>(seed_base + static_cast<std::uint64_t>(seeds)));
   std::printf("speexdsp %s: defaults (auto-adjust, margin 0, max late rate 4 %%), step 160 (one packet)\n\n",
               COSIP_SPEEXDSP_VERSION);
   bool goal = true;
   for (const TracePreset preset : {TracePreset::clean_10ms, TracePreset::random_loss_40ms, TracePreset::bursty_loss_80ms}) {
     Figures cosip, speex;
     for (int s = 1; s <= seeds; ++s) {
-      const Trace t = make_trace(preset, static_cast<std::uint64_t>(s), packets);
+      const Trace t = make_trace(preset, seed_base + static_cast<std::uint64_t>(s), packets);
       cosip.add(run_cosip(t));
       speex.add(run_speex(t));
     }

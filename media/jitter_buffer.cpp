@@ -65,6 +65,15 @@ std::int64_t DelayEstimator::base_us() const {
   return least == no_transit ? 0 : least;
 }
 
+double DelayEstimator::share_above(std::int64_t spread_us) const {
+  if (total_ <= 0) return 0;
+  const auto last = static_cast<std::int64_t>(histogram_.size());
+  double above = 0;
+  for (auto i = static_cast<std::size_t>(std::clamp<std::int64_t>(spread_us / 1000, 0, last)); i < histogram_.size(); ++i)
+    above += histogram_[i];
+  return above / total_;
+}
+
 std::int64_t DelayEstimator::spread_us(double quantile) const {
   if (total_ <= 0) return 0;
   const double wanted = quantile * total_;
@@ -131,6 +140,7 @@ void JitterBuffer::resync() {
   have_source_ = false;
   have_sequence_ = false;
   missing_ticks_ = 0;
+  awaiting_ = false;
   late_run_ = 0;
   seen_.fill(-1);
   ++stats_.resyncs;
@@ -229,6 +239,7 @@ void JitterBuffer::decode(std::int64_t now_us, std::map<std::int64_t, Stored>::i
   if (have_sequence_) {
     const auto gap = static_cast<std::int16_t>(static_cast<std::uint16_t>(seq - last_sequence_ - 1));
     if (gap > 0) sequence_gaps_ += static_cast<std::uint64_t>(gap);
+    count_sequence_gap(std::max<int>(gap, 0));
   }
   have_sequence_ = true;
   last_sequence_ = seq;
@@ -253,6 +264,34 @@ void JitterBuffer::decode(std::int64_t now_us, std::map<std::int64_t, Stored>::i
   const std::int64_t slack = slack_us(now_us, it->first);
   store_.erase(it);
   adjust_delay(slack, from);
+}
+
+void JitterBuffer::count_sequence_gap(int gap) {
+  // An exponential average per packet sent: 1 for each skipped, 0 for this one.
+  const double alpha = 1.0 / std::max(2, config_.history_packets);
+  for (int i = 0; i < std::min(gap, 64); ++i) loss_share_ += alpha * (1 - loss_share_);
+  loss_share_ -= alpha * loss_share_;
+}
+
+void JitterBuffer::await(std::int64_t ts) {
+  awaiting_ = true;
+  awaited_ts_ = ts;
+  waited_ticks_ = 0;
+}
+
+bool JitterBuffer::worth_waiting(std::int64_t now_us) const {
+  // Only for the packet just before this one, and no longer than a rewind reaches.
+  if (!awaiting_ || next_ts_ <= awaited_ts_ || next_ts_ - awaited_ts_ > span_ ||
+      (waited_ticks_ + 1) * config_.ptime_ms > config_.max_rewind_ms)
+    return false;
+  // Missing now, it is either lost or its transit exceeds `gone`; the
+  // chance it comes within a tick is then
+  //   (1 - loss) P(gone < spread <= gone + tick) / (loss + (1 - loss) P(spread > gone)).
+  const std::int64_t gone = slack_us(now_us, awaited_ts_);
+  const double beyond = estimator_.share_above(gone);
+  const double within_tick = beyond - estimator_.share_above(gone + config_.ptime_ms * 1000LL);
+  const double missing = loss_share_ + (1 - loss_share_) * beyond;
+  return missing > 0 && (1 - loss_share_) * within_tick >= config_.min_wait_chance * missing;
 }
 
 std::int64_t JitterBuffer::slack_us(std::int64_t now_us, std::int64_t ts) const {
@@ -299,6 +338,13 @@ void JitterBuffer::play_next(std::int64_t now_us) {
     ++stats_.late_packets;
   }
   if (const auto it = store_.find(next_ts_); it != store_.end()) {
+    if (worth_waiting(now_us)) {
+      append_concealment(frames);
+      ++waited_ticks_;
+      ++stats_.waited_ticks;
+      return;
+    }
+    awaiting_ = false;
     missing_ticks_ = 0;
     decode(now_us, it);
     return;
@@ -334,6 +380,7 @@ void JitterBuffer::play_next(std::int64_t now_us) {
       }
     }
     append_concealment(frames);
+    await(next_ts_);
     next_ts_ += span_;
     return;
   }
@@ -346,7 +393,9 @@ void JitterBuffer::play_next(std::int64_t now_us) {
   }
   const bool wait = slack_us(now_us, next_ts_) < target_us();
   append_concealment(frames);
-  if (!wait) next_ts_ += span_;
+  if (wait) return;
+  await(next_ts_);
+  next_ts_ += span_;
 }
 
 void JitterBuffer::pull(TimePoint now, std::span<std::int16_t> out) {

@@ -12,7 +12,12 @@
 // While playing, each tick decodes the packet whose turn it is, or recovers
 // it from the next one's FEC, or conceals it; a packet that comes after its
 // concealment but before anything later has played still plays (the
-// concealment becomes a lengthening of the delay). A timestamp gap with no
+// concealment becomes a lengthening of the delay). When the next packet is
+// there but the one concealed just before it is still missing, the buffer
+// conceals once more instead of moving on if the transit histogram and the
+// loss rate say it is likely enough to come within that tick (a wait: it
+// lengthens the delay like a rewind, and if the packet never comes, the
+// concealment was in vain). A timestamp gap with no
 // sequence gap is DTX (RFC 7587 §3.2, RFC 3389) and plays as silence, not
 // loss. The delay (how far the playout point lags the earliest transit)
 // follows the estimator's target by stretching or shortening decoded audio
@@ -68,6 +73,13 @@ struct JitterBufferConfig {
   // A packet this late still plays if nothing after it has yet (its
   // concealment then counts as a lengthening of the delay).
   int max_rewind_ms = 60;
+  // Waiting a tick for a missing packet while the next one is there: worth
+  // it when the packet comes within the tick at least this often. A wait
+  // that fails inserts a tick of concealment (the speech is only
+  // stretched), one that succeeds saves a packet from being concealed in
+  // place of its speech; counting a saved packet as two inserted ticks
+  // makes the break-even 1/3.
+  double min_wait_chance = 1.0 / 3;
 };
 
 struct JitterBufferStatistics {
@@ -84,6 +96,7 @@ struct JitterBufferStatistics {
   std::uint64_t concealed_ticks = 0;    // concealment episodes of one packet's length
   std::uint64_t fec_recovered = 0;      // packets recovered from the next one's FEC
   std::uint64_t rewound_packets = 0;    // played after their turn had been concealed
+  std::uint64_t waited_ticks = 0;       // concealed waiting for a missing packet, the next one there
   std::uint64_t silence_frames = 0;     // DTX, waiting, or after a long outage
   std::uint64_t drift_corrections = 0;  // periods cut or repeated
   std::int64_t stretched_frames = 0;    // net frames added (+) or cut (-) by them
@@ -110,6 +123,7 @@ class DelayEstimator {
   std::size_t count() const { return count_; }
   std::int64_t base_us() const;
   std::int64_t spread_us(double quantile) const;  // of transit - base
+  double share_above(std::int64_t spread_us) const;  // of the transits more than spread_us above the base
 
  private:
   static constexpr int bucket_us = 1000000;
@@ -168,6 +182,9 @@ class JitterBuffer {
   void append_silence(int frames);
   std::int64_t slack_us(std::int64_t now_us, std::int64_t ts) const;
   void adjust_delay(std::int64_t slack, std::int64_t leftover);
+  void await(std::int64_t ts);
+  bool worth_waiting(std::int64_t now_us) const;
+  void count_sequence_gap(int gap);
   bool was_seen(std::uint16_t sequence_number) const;
 
   AudioDecoder& decoder_;
@@ -192,6 +209,14 @@ class JitterBuffer {
   std::array<std::int32_t, 512> seen_{};  // sequence numbers played or late, by seq % 512
   double tail_share_;  // 1 - the quantile the target covers
   int missing_ticks_ = 0;
+  // The packet last concealed at its turn, which may still come (a rewind).
+  bool awaiting_ = false;
+  std::int64_t awaited_ts_ = 0;
+  int waited_ticks_ = 0;  // extra ticks concealed for it
+  // Share of packets the network drops, forgetting as the estimator does;
+  // the late ones count too, as they leave a sequence gap (so it errs
+  // toward not waiting).
+  double loss_share_ = 0;
   int late_run_ = 0;
 
   std::vector<std::int16_t> pcm_;  // decoded, not yet played
