@@ -314,6 +314,7 @@ void CallMedia::start_stream(const sdp::NegotiatedStream& audio, std::string& er
   callbacks.on_audio = [this](const rtp::AudioPacket& p) {
     jitter_->push({p.sequence, p.timestamp, p.ssrc, p.marker, p.payload}, std::chrono::steady_clock::now());
   };
+  callbacks.on_event_packet = [this](const rtp::AudioPacket& p) { jitter_->skip(p.sequence, p.ssrc); };
   callbacks.on_event = [this](const rtp::TelephoneEventNotice& n) {
     if (n.kind != rtp::TelephoneEventNotice::Kind::end) return;
     if (const std::optional<char> d = rtp::digit_for_event(n.event)) report_.digits += *d;

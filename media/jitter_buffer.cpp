@@ -96,6 +96,7 @@ JitterBuffer::JitterBuffer(AudioDecoder& decoder, const JitterBufferConfig& conf
       span_(static_cast<std::int64_t>(config.clock_rate) * config.ptime_ms / 1000),
       tail_share_(1 - config.late_quantile) {
   seen_.fill(-1);
+  other_.fill(-1);
 }
 
 std::int64_t JitterBuffer::unwrap(std::uint32_t timestamp) const {
@@ -117,6 +118,23 @@ std::int64_t JitterBuffer::target_us() const {
   std::int64_t t = estimator_.spread_us(1 - tail_share_);
   if (estimator_.count() < 10) t = std::max<std::int64_t>(t, config_.initial_delay_ms * 1000);
   return std::clamp<std::int64_t>(t, config_.min_delay_ms * 1000, config_.max_delay_ms * 1000);
+}
+
+void JitterBuffer::skip(std::uint16_t sequence_number, std::uint32_t ssrc) {
+  if (have_source_ && ssrc != ssrc_) return;  // another source's: its own numbering
+  other_[sequence_number % other_.size()] = sequence_number;
+}
+
+int JitterBuffer::audio_gap(std::uint16_t from, std::uint16_t to) const {
+  const auto gap = static_cast<std::int16_t>(static_cast<std::uint16_t>(to - from - 1));
+  if (gap <= 0) return 0;
+  if (gap >= static_cast<int>(other_.size())) return gap;  // longer than what is remembered
+  int missing = 0;
+  for (int i = 1; i <= gap; ++i) {
+    const auto seq = static_cast<std::uint16_t>(from + i);
+    if (other_[seq % other_.size()] != seq) ++missing;
+  }
+  return missing;
 }
 
 bool JitterBuffer::was_seen(std::uint16_t sequence_number) const {
@@ -143,6 +161,7 @@ void JitterBuffer::resync() {
   awaiting_ = false;
   late_run_ = 0;
   seen_.fill(-1);
+  other_.fill(-1);
   ++stats_.resyncs;
 }
 
@@ -237,9 +256,9 @@ void JitterBuffer::decode(std::int64_t now_us, std::map<std::int64_t, Stored>::i
   const std::uint16_t seq = p.sequence_number;
   // RFC 3550 §6.4.1: what the sequence numbers skipped was lost (or late).
   if (have_sequence_) {
-    const auto gap = static_cast<std::int16_t>(static_cast<std::uint16_t>(seq - last_sequence_ - 1));
-    if (gap > 0) sequence_gaps_ += static_cast<std::uint64_t>(gap);
-    count_sequence_gap(std::max<int>(gap, 0));
+    const int gap = audio_gap(last_sequence_, seq);
+    sequence_gaps_ += static_cast<std::uint64_t>(gap);
+    count_sequence_gap(gap);
   }
   have_sequence_ = true;
   last_sequence_ = seq;
@@ -352,8 +371,7 @@ void JitterBuffer::play_next(std::int64_t now_us) {
   if (!store_.empty()) {
     missing_ticks_ = 0;
     const auto next = store_.begin();
-    if (next->second.marker ||
-        (have_sequence_ && next->second.sequence_number == static_cast<std::uint16_t>(last_sequence_ + 1))) {
+    if (next->second.marker || (have_sequence_ && audio_gap(last_sequence_, next->second.sequence_number) == 0)) {
       // DTX: the sender paused (RFC 7587 §3.2, RFC 3389), as the next
       // sequence number or the marker of a talk spurt's first packet (RFC
       // 3551 §4.1) tells; silence, not loss (a sequence gap still counts).

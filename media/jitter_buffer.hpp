@@ -144,6 +144,10 @@ class JitterBuffer {
   JitterBuffer(AudioDecoder& decoder, const JitterBufferConfig& config);
 
   void push(const RtpAudioPacket& packet, TimePoint arrival);
+  // A packet of the same stream that carries no audio (an RFC 4733 event
+  // uses the stream's SSRC and sequence numbers): its number is neither a
+  // loss nor a gap in the audio, so the silence around it plays as a pause.
+  void skip(std::uint16_t sequence_number, std::uint32_t ssrc);
   // Writes exactly frames_per_tick() frames (times channels) to `out`.
   void pull(TimePoint now, std::span<std::int16_t> out);
 
@@ -186,6 +190,9 @@ class JitterBuffer {
   bool worth_waiting(std::int64_t now_us) const;
   void count_sequence_gap(int gap);
   bool was_seen(std::uint16_t sequence_number) const;
+  // Audio sequence numbers missing strictly between two packets: the gap
+  // less the numbers skip() was told of.
+  int audio_gap(std::uint16_t from, std::uint16_t to) const;
 
   AudioDecoder& decoder_;
   JitterBufferConfig config_;
@@ -207,6 +214,7 @@ class JitterBuffer {
   std::uint16_t last_sequence_ = 0;
   std::uint64_t sequence_gaps_ = 0;
   std::array<std::int32_t, 512> seen_{};  // sequence numbers played or late, by seq % 512
+  std::array<std::int32_t, 512> other_{};  // sequence numbers of packets without audio, likewise
   double tail_share_;  // 1 - the quantile the target covers
   int missing_ticks_ = 0;
   // The packet last concealed at its turn, which may still come (a rewind).

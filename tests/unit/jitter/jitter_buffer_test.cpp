@@ -301,6 +301,23 @@ TEST_CASE("DTX: a timestamp gap without a sequence gap is silence, not loss") {
   CHECK(run.stats().silence_frames >= 40 * 160);
 }
 
+TEST_CASE("RFC 4733: the sequence numbers events used are a pause, not lost audio") {
+  // Packets 200..209 were event packets, not audio: the sender held its
+  // audio back while the digit went out in the same stream.
+  const std::vector<Delivery> trace = without(steady(500), {200, 201, 202, 203, 204, 205, 206, 207, 208, 209});
+  Run told;
+  for (std::uint16_t seq = 1200; seq < 1210; ++seq) told.buffer.skip(seq, 0x1234);
+  told.play(trace);
+  CHECK(told.stats().lost_packets == 0);
+  CHECK(told.decoded().size() == 490);
+  CHECK(told.concealed() <= 5);
+  CHECK(told.stats().silence_frames >= 5 * 160);
+
+  Run untold;  // the same trace taken for audio lost on the way
+  untold.play(trace);
+  CHECK(untold.stats().lost_packets == 10);
+}
+
 TEST_CASE("clock drift of +/-500 ppm: the delay stays near target") {
   for (const double ppm : {500.0, -500.0}) {
     CAPTURE(ppm);
