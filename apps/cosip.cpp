@@ -1,10 +1,13 @@
 // The cosip command-line program: one thin client of the library's layers.
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
 #include "apps/call_command.hpp"
 #include "apps/parse_command.hpp"
 #include "apps/responder_command.hpp"
 #include "apps/usage_command.hpp"
+#include "media/portaudio_device.hpp"
 
 namespace {
 
@@ -19,6 +22,22 @@ void add_account_options(CLI::App& command, cosip::apps::AccountOptions& o) {
   command.add_flag("--verbose", o.verbose, "one line per message");
 }
 
+// `cosip devices`: one line per device, the defaults marked.
+int list_audio_devices() {
+  std::string error;
+  const std::unique_ptr<cosip::media::PortAudio> system = cosip::media::PortAudio::initialize(error);
+  if (!system) {
+    std::cerr << "error: " << error << '\n';
+    return 1;
+  }
+  const int default_in = system->default_device(cosip::media::AudioDirection::input);
+  const int default_out = system->default_device(cosip::media::AudioDirection::output);
+  for (const cosip::media::AudioDeviceInfo& d : system->devices())
+    std::cout << cosip::media::describe(d) << (d.index == default_in ? " [default input]" : "")
+              << (d.index == default_out ? " [default output]" : "") << '\n';
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -31,6 +50,8 @@ int main(int argc, char** argv) {
       "parse", "check one message as a receiving UA does; print its canonical form");
   parse->add_option("kind", kind, "protocol of the message")->required()->check(CLI::IsMember({"sip", "sdp"}));
   parse->add_option("file", path, "file holding one whole message, or - for stdin")->required();
+
+  CLI::App* devices = app.add_subcommand("devices", "list the audio devices PortAudio sees (for --speaker)");
 
   cosip::apps::ResponderOptions responder_options;
   CLI::App* responder = app.add_subcommand("responder", "a UAS that answers calls, messages and options until killed");
@@ -131,6 +152,7 @@ int main(int argc, char** argv) {
   if (message->parsed()) return cosip::apps::run_message(message_options);
 
   if (call->parsed()) return cosip::apps::run_call(call_options);
+  if (devices->parsed()) return list_audio_devices();
 
   if (parse->parsed()) return kind == "sdp" ? cosip::apps::parse_sdp(path) : cosip::apps::parse_sip(path);
   if (responder->parsed()) return cosip::apps::run_responder(responder_options);
