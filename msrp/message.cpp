@@ -78,6 +78,7 @@ class HeadParser {
   HeadParser(std::string_view text, MessageHead& out) : text_(text), out_(out) {}
 
   ParseError run(bool has_body);
+  ParseError start_line(std::string_view line);
 
  private:
   std::string_view text_;
@@ -92,7 +93,6 @@ class HeadParser {
     error_.detail = detail;
     return error_;
   }
-  ParseError start_line(std::string_view line);
   ParseError header_value(const Header& h);
   ParseError uri_list(const Header& h, UriList& list);
 };
@@ -326,6 +326,8 @@ std::string_view MessageHead::header(std::string_view name) const {
     if (iequals(h.name, name)) return h.value;
   return {};
 }
+
+ParseError parse_start_line(std::string_view line, MessageHead& out) { return HeadParser(line, out).start_line(line); }
 
 ParseError parse_head(std::string_view text, bool has_body, MessageHead& out) {
   return HeadParser(text, out).run(has_body);

@@ -119,6 +119,11 @@ struct MessageHead {
 // rules tie Content-Type to it. Offsets are bytes of `text`.
 ParseError parse_head(std::string_view text, bool has_body, MessageHead& out);
 
+// Parses the start line alone (without its CRLF) into `out`'s transaction id,
+// method or status and comment: the stream parser checks it as soon as it is
+// complete, before the headers arrive.
+ParseError parse_start_line(std::string_view line, MessageHead& out);
+
 // A head that owns its text (on the heap, so moves keep the views valid).
 class OwnedHead {
  public:

@@ -7,6 +7,8 @@ namespace cosip::msrp {
 namespace {
 
 constexpr std::string_view end_line_dashes = "-------";
+// §9: transact-id = ident = ALPHANUM 3*31ident-char.
+constexpr std::size_t max_transaction_id = 32;
 
 bool is_flag(char c) { return c == '$' || c == '+' || c == '#'; }
 
@@ -53,11 +55,22 @@ StreamParser::Result StreamParser::feed_head(std::string_view bytes) {
     const std::size_t check = std::min<std::size_t>(head_buffer_.size(), 5);
     if (head_buffer_.compare(0, check, std::string_view("MSRP ").substr(0, check)) != 0)
       return fail(ParseErrc::bad_start_line, 0, "expected \"MSRP \"");
+    if (line_start_ == 0 && head_buffer_.size() > 5 + max_transaction_id &&
+        head_buffer_.find(' ', 5) > 5 + max_transaction_id)
+      return fail(ParseErrc::bad_transaction_id, 5, "longer than 32 characters");
     if (nl == nullptr) break;
 
     const std::string_view line = std::string_view(head_buffer_).substr(line_start_);
     if (line.size() < 2 || line[line.size() - 2] != '\r')
       return fail(ParseErrc::bad_line_end, head_buffer_.size() - 1, "LF without CR");
+    if (line_start_ == 0) {
+      // Refuse a bad start line before collecting headers behind it.
+      if (ParseError e = parse_start_line(line.substr(0, line.size() - 2), head_)) {
+        state_ = State::failed;
+        error_ = e;
+        return {Event::error, 0};
+      }
+    }
     if (line_start_ > 0 && line == "\r\n") {
       // The empty line: a body follows (§9 content-stuff).
       head_buffer_.resize(head_buffer_.size() - 2);
