@@ -1,5 +1,6 @@
 #include "msrp/parser.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace cosip::msrp {
@@ -9,6 +10,8 @@ namespace {
 constexpr std::string_view end_line_dashes = "-------";
 // §9: transact-id = ident = ALPHANUM 3*31ident-char.
 constexpr std::size_t max_transaction_id = 32;
+// "MSRP " and the longest id: byte 37 must be the SP after it.
+constexpr std::size_t transaction_id_checked_at = 5 + max_transaction_id + 1;
 
 bool is_flag(char c) { return c == '$' || c == '+' || c == '#'; }
 
@@ -45,7 +48,11 @@ StreamParser::Result StreamParser::feed_head(std::string_view bytes) {
   std::size_t used = 0;
   while (used < bytes.size()) {
     const char* nl = static_cast<const char*>(std::memchr(bytes.data() + used, '\n', bytes.size() - used));
-    const std::size_t take = nl == nullptr ? bytes.size() - used : static_cast<std::size_t>(nl - bytes.data()) + 1 - used;
+    std::size_t take = nl == nullptr ? bytes.size() - used : static_cast<std::size_t>(nl - bytes.data()) + 1 - used;
+    // Stop where the transaction id must have ended, so that the error
+    // reported does not depend on how the bytes were split.
+    if (line_start_ == 0 && head_buffer_.size() < transaction_id_checked_at)
+      take = std::min(take, transaction_id_checked_at - head_buffer_.size());
     if (head_buffer_.size() + take > limits_.max_head_size) {
       return fail(ParseErrc::head_too_large, limits_.max_head_size, "start line and headers over the size limit");
     }
@@ -55,10 +62,10 @@ StreamParser::Result StreamParser::feed_head(std::string_view bytes) {
     const std::size_t check = std::min<std::size_t>(head_buffer_.size(), 5);
     if (head_buffer_.compare(0, check, std::string_view("MSRP ").substr(0, check)) != 0)
       return fail(ParseErrc::bad_start_line, 0, "expected \"MSRP \"");
-    if (line_start_ == 0 && head_buffer_.size() > 5 + max_transaction_id &&
-        head_buffer_.find(' ', 5) > 5 + max_transaction_id)
+    if (line_start_ == 0 && head_buffer_.size() >= transaction_id_checked_at &&
+        head_buffer_.find_first_of(" \r", 5) >= transaction_id_checked_at)
       return fail(ParseErrc::bad_transaction_id, 5, "longer than 32 characters");
-    if (nl == nullptr) break;
+    if (head_buffer_.back() != '\n') continue;
 
     const std::string_view line = std::string_view(head_buffer_).substr(line_start_);
     if (line.size() < 2 || line[line.size() - 2] != '\r')
