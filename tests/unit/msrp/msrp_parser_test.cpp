@@ -411,3 +411,28 @@ TEST_CASE("msrp parser: the head stays readable until the next message begins") 
   CHECK(again->status_code == 200);
   CHECK(again->text.data() != moved->text.data());
 }
+
+TEST_CASE("msrp parser: the error does not depend on the split") {
+  Limits tight;
+  tight.max_head_size = 120;
+  tight.max_body_size = 8;
+  const std::string inputs[] = {
+      "MSRP " + std::string(40, 'a') + " SEND\r\n",                      // id too long, and over the head limit
+      "MSRP abcd1234 SEND\r\nTo-Path: msrp://b.example.com:1/s1;tcp\n",  // LF without CR
+      rfc_send,                                                            // over both limits
+      "MSRP abcd1234 SEND\r\n" + std::string(200, 'X'),                    // a header line over the head limit
+      tricky,                                                              // a body over the limit
+  };
+  for (const std::string& input : inputs) {
+    CAPTURE(input);
+    const Log reference = feed_pieces({input}, tight);
+    REQUIRE(reference.error);
+    for (std::size_t at = 0; at <= input.size(); ++at) {
+      const Log log = feed_split(input, at, tight);
+      CHECK(log.error.code == reference.error.code);
+      CHECK(log.error.offset == reference.error.offset);
+    }
+    const Log bytewise = feed_bytewise(input, tight);
+    CHECK(bytewise.error.code == reference.error.code);
+  }
+}
