@@ -87,6 +87,7 @@ class StreamParser {
   Result body_piece(std::string_view piece, std::size_t used);
   Result end(EndFlag flag, std::size_t used);
   Result fail(ParseErrc code, std::uint64_t offset, const char* detail);
+  Result fail(const ParseError& e);
   // Matches bytes against the end-line from position `matched` of it; returns
   // the new match length (end_marker_.size() + 3 when complete) or npos on a mismatch.
   std::size_t match_end_line(std::string_view bytes, std::size_t matched, std::size_t& used) const;
