@@ -1,0 +1,146 @@
+// The head of an MSRP message (RFC 4975 §7, §9; RFC 4976 for AUTH and the
+// relay headers): start line and header fields, parsed as views into the
+// head's text. The body is not part of it: the stream parser hands the body
+// out in pieces (parser.hpp).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/container/small_vector.hpp>
+
+#include "msrp/error.hpp"
+#include "msrp/uri.hpp"
+
+namespace cosip::msrp {
+
+enum class HeaderId : std::uint8_t {
+  other = 0,  // an extension header, kept by name
+  to_path,
+  from_path,
+  message_id,
+  byte_range,
+  success_report,
+  failure_report,
+  status,
+  content_type,
+  use_path,             // RFC 4976 §6
+  expires,              // RFC 4976
+  min_expires,
+  max_expires,
+  www_authenticate,     // RFC 4976 §5: digest challenge, kept as text
+  authorization,
+  authentication_info,
+  content_id,           // Other-Mime-header (§9), before Content-Type
+  content_description,
+  content_disposition,
+};
+
+// The header's name as written by the serializer; "" for HeaderId::other.
+std::string_view canonical_name(HeaderId id);
+// Lookup of a header name, case-insensitive as ABNF string literals are
+// (RFC 5234 §2.3).
+HeaderId header_id(std::string_view name);
+
+enum class Method : std::uint8_t { send, report, auth, extension };
+
+// The end-line's continuation flag (§7.1).
+enum class EndFlag : char {
+  complete = '$',     // the last chunk of the message
+  more = '+',         // more chunks follow
+  interrupted = '#',  // the sender abandoned the message
+};
+
+// Byte-Range: range-start "-" range-end "/" total (§7.1.1, §9).
+struct ByteRange {
+  static constexpr std::uint64_t unknown = UINT64_MAX;  // written "*"
+  std::uint64_t start = 1;
+  std::uint64_t end = unknown;
+  std::uint64_t total = unknown;
+};
+
+// Success-Report / Failure-Report values (§7.1.1).
+enum class ReportRequest : std::uint8_t { no, yes, partial };
+
+// Status: namespace SP status-code [SP comment] (§9); namespace is "000" for
+// every code RFC 4975 defines.
+struct Status {
+  std::uint16_t namespace_ = 0;
+  std::uint16_t code = 0;
+  std::string_view comment;
+};
+
+struct Header {
+  HeaderId id = HeaderId::other;
+  std::string_view name;   // as written
+  std::string_view value;  // after ": ", as written
+};
+
+using UriList = boost::container::small_vector<Uri, 2>;
+
+struct MessageHead {
+  std::string_view text;            // start line and header lines, each ending in CRLF
+  bool is_request = true;
+  bool has_body = false;            // an empty line (and so a body) follows the headers
+  std::string_view transaction_id;
+  Method method = Method::send;     // requests
+  std::string_view method_name;     // requests: "SEND", "REPORT", "AUTH" or an extension
+  std::uint16_t status_code = 0;    // responses
+  std::string_view comment;         // responses: may be empty
+  UriList to_path;
+  UriList from_path;
+  UriList use_path;
+  std::string_view message_id;
+  std::optional<ByteRange> byte_range;
+  std::optional<ReportRequest> success_report;
+  std::optional<ReportRequest> failure_report;
+  std::optional<Status> status;
+  std::string_view content_type;    // empty when absent
+  std::optional<std::uint32_t> expires;
+  std::optional<std::uint32_t> min_expires;
+  std::optional<std::uint32_t> max_expires;
+  std::string_view www_authenticate;
+  std::string_view authorization;
+  std::string_view authentication_info;
+  // Every header line in order of appearance, the typed ones included.
+  boost::container::small_vector<Header, 12> headers;
+
+  // The first header of that kind; empty when absent.
+  std::string_view header(std::string_view name) const;
+};
+
+// Parses `text` (start line and header lines, each ending in CRLF, without
+// the empty line or end-line that follows) into views into `text`.
+// `has_body` says whether an empty line (and so a body) follows: RFC 4975 §7.1
+// rules tie Content-Type to it. Offsets are bytes of `text`.
+ParseError parse_head(std::string_view text, bool has_body, MessageHead& out);
+
+// Parses the start line alone (without its CRLF) into `out`'s transaction id,
+// method or status and comment: the stream parser checks it as soon as it is
+// complete, before the headers arrive.
+ParseError parse_start_line(std::string_view line, MessageHead& out);
+
+// A head that owns its text (on the heap, so moves keep the views valid).
+class OwnedHead {
+ public:
+  OwnedHead() = default;
+  explicit OwnedHead(const MessageHead& head);
+  OwnedHead(const OwnedHead& other);
+  OwnedHead& operator=(const OwnedHead& other);
+  OwnedHead(OwnedHead&&) noexcept = default;
+  OwnedHead& operator=(OwnedHead&&) noexcept = default;
+  ~OwnedHead() = default;
+
+  const MessageHead& get() const { return head_; }
+  const MessageHead* operator->() const { return &head_; }
+
+ private:
+  std::unique_ptr<std::string> text_;
+  MessageHead head_;
+};
+
+}  // namespace cosip::msrp
