@@ -1,0 +1,269 @@
+#include "msrp/session.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "msrp/serializer.hpp"
+
+namespace cosip::msrp {
+namespace {
+
+bool parse_path(const std::vector<std::string>& texts, UriList& out) {
+  for (const std::string& t : texts) {
+    Uri u;
+    if (!parse_uri(t, u)) return false;
+    out.push_back(u);
+  }
+  return !out.empty();
+}
+
+}  // namespace
+
+MsrpSession::MsrpSession(SessionConfig config, std::function<std::uint64_t()> random)
+    : config_(std::move(config)), random_(std::move(random)), parser_(config_.limits) {
+  // The views point into config_, which stays put: the session is not movable.
+  if (!parse_uri(config_.local_uri, local_) || local_.session_id.empty()) {
+    valid_ = false;
+    config_error_ = "not an MSRP URI with a session-id: \"" + config_.local_uri + "\"";
+  } else if (!parse_path(config_.remote_path, remote_path_)) {
+    valid_ = false;
+    config_error_ = "the remote path is empty or holds something that is not an MSRP URI";
+  }
+  local_path_.push_back(local_);
+  if (config_.chunk_size == 0) config_.chunk_size = 1;
+}
+
+std::string MsrpSession::send_message(OutgoingMessage message, TimePoint now) {
+  const std::string message_id = make_transaction_id(random_());
+  Sending& sending = sending_[message_id];
+  sending.success_report = message.success_report;
+  const std::uint64_t total = message.body.size();
+  std::uint64_t start = 1;
+  do {
+    const std::size_t length = static_cast<std::size_t>(std::min<std::uint64_t>(config_.chunk_size, total - (start - 1)));
+    const std::string_view chunk = std::string_view(message.body).substr(static_cast<std::size_t>(start - 1), length);
+    const bool last = start - 1 + length == total;
+    const std::string transaction_id = choose_transaction_id(chunk, random_);
+    ByteRange range;
+    range.start = start;
+    range.end = start - 1 + length;
+    range.total = total;
+    MessageHead head = make_send(transaction_id, remote_path_, local_path_, message_id, range,
+                                 total == 0 ? std::string_view() : std::string_view(message.content_type));
+    if (message.success_report != ReportRequest::no) head.success_report = message.success_report;
+    if (message.failure_report != ReportRequest::yes) head.failure_report = message.failure_report;
+    output_ += serialize(head, chunk, last ? EndFlag::complete : EndFlag::more);
+    if (message.failure_report != ReportRequest::no) {
+      transactions_[transaction_id] = Transaction{message_id, last, now + config_.transaction_timeout};
+      ++sending.unanswered;
+    }
+    start += length;
+  } while (start - 1 < total);
+  // With Failure-Report: no nothing will come back: the message is as good as sent.
+  if (sending.unanswered == 0 && sending.success_report == ReportRequest::no) {
+    sending_.erase(message_id);
+    events_.push_back(SessionEvent{SessionEvent::Kind::delivered, message_id, {}, {}, 0, "sent"});
+  }
+  return message_id;
+}
+
+bool MsrpSession::on_bytes(std::string_view bytes, TimePoint) {
+  for (;;) {
+    const StreamParser::Result r = parser_.feed(bytes);
+    bytes.remove_prefix(r.used);
+    switch (r.event) {
+      case Event::need_more: return true;
+      case Event::error: return false;
+      case Event::head: on_head(); break;
+      case Event::body: on_body(parser_.body()); break;
+      case Event::end: on_end(parser_.flag()); break;
+    }
+  }
+}
+
+void MsrpSession::on_head() {
+  const MessageHead& head = parser_.head();
+  incoming_ = Incoming::ignore;
+  incoming_position_ = 1;
+  if (!head.is_request) {
+    on_response();
+    return;
+  }
+  // The first URI of To-Path is this hop: it must be our session (RFC 4975
+  // §6.1 comparison), or the request is for a session that does not exist here.
+  if (head.to_path.empty() || !equivalent(head.to_path.front(), local_)) {
+    if (head.method != Method::report) respond(481);
+    incoming_ = Incoming::refused;
+    return;
+  }
+  switch (head.method) {
+    case Method::report: on_report(); return;
+    case Method::auth:
+    case Method::extension: respond(501); incoming_ = Incoming::refused; return;
+    case Method::send: break;
+  }
+  incoming_id_ = std::string(head.message_id);
+  const ByteRange range = head.byte_range.value_or(ByteRange{});
+  if (range.total != ByteRange::unknown && range.total > config_.max_message_size) {
+    respond(413);
+    receiving_.erase(incoming_id_);
+    incoming_ = Incoming::refused;
+    return;
+  }
+  Receiving& r = receiving_[incoming_id_];
+  if (!head.content_type.empty()) r.content_type = std::string(head.content_type);
+  if (head.success_report) r.success_report = head.success_report;
+  if (range.total != ByteRange::unknown && !r.ranges.total()) {
+    if (!r.ranges.set_total(range.total)) {
+      respond(400);
+      receiving_.erase(incoming_id_);
+      incoming_ = Incoming::refused;
+      return;
+    }
+    r.body.resize(static_cast<std::size_t>(range.total));
+  }
+  incoming_position_ = range.start;
+  incoming_ = Incoming::deliver;
+}
+
+void MsrpSession::on_body(std::string_view piece) {
+  if (incoming_ != Incoming::deliver) return;
+  Receiving& r = receiving_[incoming_id_];
+  const std::uint64_t end = incoming_position_ - 1 + piece.size();
+  const std::uint64_t limit = r.ranges.total().value_or(config_.max_message_size);
+  if (piece.empty()) return;
+  if (end > limit) {
+    // More bytes than the message's total, or an unknown total beyond what we take.
+    respond(r.ranges.total() ? 400 : 413);
+    receiving_.erase(incoming_id_);
+    incoming_ = Incoming::refused;
+    return;
+  }
+  if (r.body.size() < end) r.body.resize(static_cast<std::size_t>(end));
+  std::copy(piece.begin(), piece.end(), r.body.begin() + static_cast<std::ptrdiff_t>(incoming_position_ - 1));
+  if (r.ranges.add(incoming_position_, end) == ReceivedRanges::Result::too_fragmented) {
+    respond(413);
+    receiving_.erase(incoming_id_);
+    incoming_ = Incoming::refused;
+    return;
+  }
+  incoming_position_ = end + 1;
+}
+
+void MsrpSession::on_end(EndFlag flag) {
+  if (incoming_ != Incoming::deliver) return;
+  incoming_ = Incoming::ignore;
+  respond(200);
+  if (flag == EndFlag::interrupted) {  // the sender abandoned the message
+    receiving_.erase(incoming_id_);
+    return;
+  }
+  Receiving& r = receiving_[incoming_id_];
+  if (flag == EndFlag::complete) {
+    r.last_seen = true;
+    // An unknown total is known once the last chunk ended.
+    if (!r.ranges.total()) r.ranges.set_total(incoming_position_ - 1);
+  }
+  if (r.last_seen && r.ranges.complete()) finish_receiving(incoming_id_);
+}
+
+void MsrpSession::finish_receiving(const std::string& message_id) {
+  Receiving r = std::move(receiving_[message_id]);
+  receiving_.erase(message_id);
+  r.body.resize(static_cast<std::size_t>(*r.ranges.total()));
+  if (r.success_report == ReportRequest::yes) {
+    const MessageHead& request = parser_.head();
+    ByteRange range;
+    range.start = 1;
+    range.end = *r.ranges.total();
+    range.total = *r.ranges.total();
+    Status status;
+    status.code = 200;
+    const std::string transaction_id = make_transaction_id(random_());
+    // Back to the sender along the path the SEND came (its From-Path).
+    const MessageHead report = make_report(transaction_id, request.from_path, local_path_, message_id, range, status);
+    output_ += serialize(report, {}, EndFlag::complete);
+  }
+  events_.push_back(SessionEvent{SessionEvent::Kind::message_received, message_id, std::move(r.content_type),
+                                 std::move(r.body), 0, {}});
+}
+
+void MsrpSession::respond(std::uint16_t code) {
+  const MessageHead& request = parser_.head();
+  // §7.1.1: "no" asks for no response at all; "partial" for error responses only.
+  const ReportRequest failure = request.failure_report.value_or(ReportRequest::yes);
+  if (failure == ReportRequest::no || (failure == ReportRequest::partial && code == 200)) return;
+  output_ += serialize(make_response(request, code), {}, EndFlag::complete);
+}
+
+void MsrpSession::on_response() {
+  const MessageHead& response = parser_.head();
+  const auto it = transactions_.find(response.transaction_id);
+  if (it == transactions_.end()) return;  // late, after a timeout, or not ours
+  const Transaction t = it->second;
+  transactions_.erase(it);
+  const auto s = sending_.find(t.message_id);
+  if (s == sending_.end()) return;
+  --s->second.unanswered;
+  if (response.status_code >= 300) {
+    fail_message(t.message_id, response.status_code, std::string(response.comment));
+    return;
+  }
+  // Delivered once every chunk is accepted, unless a REPORT will say so.
+  if (s->second.unanswered == 0 && s->second.success_report != ReportRequest::yes && !s->second.failed) {
+    events_.push_back(SessionEvent{SessionEvent::Kind::delivered, t.message_id, {}, {}, response.status_code,
+                                   std::string(response.comment)});
+    sending_.erase(s);
+  }
+}
+
+void MsrpSession::on_report() {
+  incoming_ = Incoming::refused;  // its body, if any, is not a message
+  const MessageHead& report = parser_.head();
+  const auto s = sending_.find(report.message_id);
+  if (s == sending_.end() || !report.status) return;
+  if (report.status->code >= 300) {
+    fail_message(s->first, report.status->code, std::string(report.status->comment));
+    return;
+  }
+  if (s->second.success_report == ReportRequest::yes && s->second.unanswered == 0) {
+    events_.push_back(SessionEvent{SessionEvent::Kind::delivered, s->first, {}, {}, report.status->code,
+                                   std::string(report.status->comment)});
+    sending_.erase(s);
+  }
+}
+
+void MsrpSession::fail_message(const std::string& message_id, std::uint16_t code, std::string reason) {
+  const auto s = sending_.find(message_id);
+  if (s == sending_.end()) return;
+  sending_.erase(s);
+  std::erase_if(transactions_, [&](const auto& t) { return t.second.message_id == message_id; });
+  events_.push_back(SessionEvent{SessionEvent::Kind::not_delivered, message_id, {}, {}, code, std::move(reason)});
+}
+
+std::string MsrpSession::take_output() { return std::exchange(output_, {}); }
+
+std::vector<SessionEvent> MsrpSession::take_events() { return std::exchange(events_, {}); }
+
+std::optional<TimePoint> MsrpSession::next_timeout() const {
+  std::optional<TimePoint> next;
+  for (const auto& [id, t] : transactions_)
+    if (!next || t.deadline < *next) next = t.deadline;
+  return next;
+}
+
+void MsrpSession::on_timeout(TimePoint now) {
+  std::vector<std::string> expired;
+  for (const auto& [id, t] : transactions_)
+    if (t.deadline <= now) expired.push_back(t.message_id);
+  for (const std::string& message_id : expired) fail_message(message_id, 408, "no response");
+}
+
+void MsrpSession::on_connection_lost(std::string_view reason) {
+  std::vector<std::string> pending;
+  for (const auto& [id, s] : sending_) pending.push_back(id);
+  for (const std::string& message_id : pending) fail_message(message_id, 0, std::string(reason));
+  receiving_.clear();  // partial messages are never delivered
+}
+
+}  // namespace cosip::msrp

@@ -1,0 +1,152 @@
+// One MSRP session over its connection (RFC 4975) as a pure core: messages
+// we send are cut into SEND chunks and their responses and REPORTs tracked;
+// requests that come in are checked, answered, reassembled and delivered.
+// Bytes and time in; bytes to write, events and the next deadline out. The
+// shell (TCP or TLS) moves the bytes and keeps the timer.
+//
+// Rules it follows (RFC 4975 §7 and the status codes of §10):
+//   - a request whose To-Path does not name this session gets 481 and is
+//     never delivered; an unknown method gets 501;
+//   - Failure-Report: no means no response at all, partial only error
+//     responses (§7.1.1); REPORTs are never answered (§7.1.2);
+//   - chunks of one message (same Message-ID) may come out of order; the
+//     message is delivered when every byte of it arrived; a chunk ending
+//     with '#' abandons it (§7.1.1);
+//   - a message bigger than max_message_size is refused with 413;
+//   - Success-Report: yes is answered with a REPORT 200 for the whole
+//     message once it is complete (§7.1.2);
+//   - our SEND without a response within transaction_timeout (30 s by
+//     default) fails with 408.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "msrp/message.hpp"
+#include "msrp/parser.hpp"
+#include "msrp/received_ranges.hpp"
+
+namespace cosip::msrp {
+
+using TimePoint = std::chrono::steady_clock::time_point;
+
+struct SessionConfig {
+  std::string local_uri;                 // ours, with the session-id: From-Path of our requests
+  std::vector<std::string> remote_path;  // To-Path of our requests: relays first, the peer last
+  std::size_t chunk_size = 2048;         // body bytes per SEND
+  std::uint64_t max_message_size = 1024 * 1024;  // what one incoming message may hold
+  std::chrono::milliseconds transaction_timeout{30000};
+  Limits limits;                          // of the stream parser
+};
+
+struct OutgoingMessage {
+  std::string content_type;
+  std::string body;
+  ReportRequest success_report = ReportRequest::no;
+  ReportRequest failure_report = ReportRequest::yes;
+};
+
+struct SessionEvent {
+  enum class Kind {
+    message_received,  // a whole message came in
+    delivered,         // ours: a 200 for its last chunk, or a REPORT 200
+    not_delivered,     // ours: an error response, a REPORT with an error, a timeout, the connection lost
+  };
+  Kind kind = Kind::message_received;
+  std::string message_id;
+  std::string content_type;  // message_received
+  std::string body;          // message_received
+  std::uint16_t code = 0;
+  std::string reason;
+};
+
+class MsrpSession {
+ public:
+  // `random` draws transaction and message ids. False from valid() (and the
+  // session unusable) when a URI of `config` is not an MSRP URI.
+  MsrpSession(SessionConfig config, std::function<std::uint64_t()> random);
+  MsrpSession(const MsrpSession&) = delete;
+  MsrpSession& operator=(const MsrpSession&) = delete;
+
+  bool valid() const { return valid_; }
+  const std::string& config_error() const { return config_error_; }
+
+  // Queues a message: its chunks are in the output at once. Returns its
+  // Message-ID.
+  std::string send_message(OutgoingMessage message, TimePoint now);
+
+  // Bytes from the connection. False when the stream is broken (a syntax
+  // error: the parser cannot resynchronise); error() says why and the
+  // shell closes the connection, then calls on_connection_lost().
+  bool on_bytes(std::string_view bytes, TimePoint now);
+  const ParseError& error() const { return parser_.error(); }
+
+  // What to write on the connection, in order; empties it.
+  std::string take_output();
+  // What happened, in order; empties it.
+  std::vector<SessionEvent> take_events();
+
+  std::optional<TimePoint> next_timeout() const;
+  void on_timeout(TimePoint now);
+  // The connection is gone: every message still pending fails with `reason`.
+  void on_connection_lost(std::string_view reason);
+
+  std::size_t pending_transactions() const { return transactions_.size(); }
+
+ private:
+  struct Transaction {
+    std::string message_id;
+    bool last_chunk = false;
+    TimePoint deadline;
+  };
+  struct Sending {
+    ReportRequest success_report = ReportRequest::no;
+    std::size_t unanswered = 0;  // chunks without a response yet
+    bool failed = false;
+  };
+  struct Receiving {
+    std::string content_type;
+    std::string body;  // sized to the total once known
+    ReceivedRanges ranges;
+    bool last_seen = false;  // the chunk ending with '$' came
+    std::optional<ReportRequest> success_report;
+  };
+
+  void on_head();
+  void on_body(std::string_view piece);
+  void on_end(EndFlag flag);
+  void respond(std::uint16_t code);
+  void on_response();
+  void on_report();
+  void fail_message(const std::string& message_id, std::uint16_t code, std::string reason);
+  void finish_receiving(const std::string& message_id);
+
+  SessionConfig config_;
+  std::function<std::uint64_t()> random_;
+  bool valid_ = true;
+  std::string config_error_;
+  Uri local_;
+  UriList local_path_;   // From-Path of our requests
+  UriList remote_path_;  // To-Path of our requests
+
+  StreamParser parser_;
+  // The request being received: what to do with its body and end.
+  enum class Incoming { ignore, deliver, refused };
+  Incoming incoming_ = Incoming::ignore;
+  std::string incoming_id_;
+  std::uint64_t incoming_position_ = 0;  // 1-based position of the next body byte
+
+  std::map<std::string, Transaction, std::less<>> transactions_;  // ours, by transaction id
+  std::map<std::string, Sending, std::less<>> sending_;           // ours, by Message-ID
+  std::map<std::string, Receiving, std::less<>> receiving_;       // theirs, by Message-ID
+  std::string output_;
+  std::vector<SessionEvent> events_;
+};
+
+}  // namespace cosip::msrp

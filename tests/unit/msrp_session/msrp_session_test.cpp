@@ -1,0 +1,269 @@
+// MsrpSession, the pure core of one MSRP session: two of them back to back
+// in memory (what one writes, the other reads, split at any point), and one
+// facing hand-written requests: chunking and reassembly, responses and
+// reports, 481 for another session, 501, 413, Failure-Report, timeouts and a
+// lost connection.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "msrp/parser.hpp"
+#include "msrp/serializer.hpp"
+#include "msrp/session.hpp"
+
+using namespace cosip::msrp;
+using namespace std::chrono_literals;
+using Kind = SessionEvent::Kind;
+
+namespace {
+
+const TimePoint t0{std::chrono::seconds(1000)};
+
+std::function<std::uint64_t()> counter(std::uint64_t seed) {
+  return [n = seed]() mutable { return n += 0x9e3779b97f4a7c15ULL; };
+}
+
+SessionConfig config(const std::string& local, const std::string& remote, std::size_t chunk = 2048) {
+  SessionConfig c;
+  c.local_uri = local;
+  c.remote_path = {remote};
+  c.chunk_size = chunk;
+  return c;
+}
+
+const std::string alice_uri = "msrp://127.0.0.1:7001/alicesession;tcp";
+const std::string bob_uri = "msrp://127.0.0.1:7002/bobsession;tcp";
+
+// Moves each side's output to the other, `step` bytes at a time, until
+// nothing is left.
+void exchange(MsrpSession& a, MsrpSession& b, std::size_t step = 1 << 20) {
+  for (;;) {
+    const std::string from_a = a.take_output();
+    const std::string from_b = b.take_output();
+    if (from_a.empty() && from_b.empty()) return;
+    for (std::size_t i = 0; i < from_a.size(); i += step) REQUIRE(b.on_bytes(std::string_view(from_a).substr(i, step), t0));
+    for (std::size_t i = 0; i < from_b.size(); i += step) REQUIRE(a.on_bytes(std::string_view(from_b).substr(i, step), t0));
+  }
+}
+
+std::vector<Message> parse_all(std::string bytes) {
+  std::vector<Message> out;
+  StreamParser parser;
+  Message current;
+  std::string_view rest = bytes;
+  for (;;) {
+    const auto r = parser.feed(rest);
+    rest.remove_prefix(r.used);
+    if (r.event == Event::need_more) break;
+    REQUIRE(r.event != Event::error);
+    if (r.event == Event::head) current = Message{};
+    if (r.event == Event::head) current.head = OwnedHead(parser.head());
+    if (r.event == Event::body) current.body += parser.body();
+    if (r.event == Event::end) {
+      current.flag = parser.flag();
+      out.push_back(std::move(current));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("msrp session: a message in chunks, delivered both ways, at every split size") {
+  for (const std::size_t step : {1u, 7u, 100u, 1u << 20}) {
+    CAPTURE(step);
+    MsrpSession alice(config(alice_uri, bob_uri, 10), counter(1));
+    MsrpSession bob(config(bob_uri, alice_uri), counter(2));
+    REQUIRE(alice.valid());
+    REQUIRE(bob.valid());
+    const std::string text = "Hello Bob, this message spans several chunks of ten bytes.";
+    OutgoingMessage m;
+    m.content_type = "text/plain";
+    m.body = text;
+    const std::string id = alice.send_message(m, t0);
+    CHECK(alice.pending_transactions() == 6);
+    exchange(alice, bob, step);
+    const auto got = bob.take_events();
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].kind == Kind::message_received);
+    CHECK(got[0].message_id == id);
+    CHECK(got[0].content_type == "text/plain");
+    CHECK(got[0].body == text);
+    const auto sent = alice.take_events();
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].kind == Kind::delivered);
+    CHECK(sent[0].message_id == id);
+    CHECK(sent[0].code == 200);
+    CHECK(alice.pending_transactions() == 0);
+  }
+}
+
+TEST_CASE("msrp session: the chunks on the wire carry Byte-Range and the continuation flags") {
+  MsrpSession alice(config(alice_uri, bob_uri, 4), counter(3));
+  OutgoingMessage m;
+  m.content_type = "text/plain";
+  m.body = "abcdefghij";
+  alice.send_message(m, t0);
+  const std::vector<Message> chunks = parse_all(alice.take_output());
+  REQUIRE(chunks.size() == 3);
+  CHECK(chunks[0].body == "abcd");
+  CHECK(chunks[0].flag == EndFlag::more);
+  REQUIRE(chunks[2].head.get().byte_range);
+  CHECK(chunks[2].head.get().byte_range->start == 9);
+  CHECK(chunks[2].head.get().byte_range->end == 10);
+  CHECK(chunks[2].head.get().byte_range->total == 10);
+  CHECK(chunks[2].flag == EndFlag::complete);
+  CHECK(chunks[0].head.get().transaction_id != chunks[1].head.get().transaction_id);
+}
+
+TEST_CASE("msrp session: chunks out of order are reassembled") {
+  MsrpSession alice(config(alice_uri, bob_uri, 5), counter(4));
+  MsrpSession bob(config(bob_uri, alice_uri), counter(5));
+  OutgoingMessage m;
+  m.content_type = "text/plain";
+  m.body = "0123456789ABCDE";
+  alice.send_message(m, t0);
+  const std::string wire = alice.take_output();
+  std::vector<std::string> pieces;
+  // Cut the output at each "MSRP " that starts a chunk.
+  for (std::size_t at = 0; at < wire.size();) {
+    const std::size_t next = wire.find("MSRP ", at + 1);
+    pieces.push_back(wire.substr(at, next == std::string::npos ? std::string::npos : next - at));
+    at = next == std::string::npos ? wire.size() : next;
+  }
+  REQUIRE(pieces.size() == 3);
+  for (const int i : {2, 0, 1}) REQUIRE(bob.on_bytes(pieces[static_cast<std::size_t>(i)], t0));
+  const auto got = bob.take_events();
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].body == "0123456789ABCDE");
+}
+
+TEST_CASE("msrp session: Success-Report: yes is answered with a REPORT, which delivers") {
+  MsrpSession alice(config(alice_uri, bob_uri), counter(6));
+  MsrpSession bob(config(bob_uri, alice_uri), counter(7));
+  OutgoingMessage m;
+  m.content_type = "text/plain";
+  m.body = "report me";
+  m.success_report = ReportRequest::yes;
+  const std::string id = alice.send_message(m, t0);
+  REQUIRE(alice.on_bytes(bob.take_output(), t0));  // nothing yet
+  const std::string send = alice.take_output();
+  REQUIRE(bob.on_bytes(send, t0));
+  const std::vector<Message> back = parse_all(bob.take_output());
+  REQUIRE(back.size() == 2);  // 200, then the REPORT
+  CHECK_FALSE(back[0].head.get().is_request);
+  CHECK(back[1].head.get().method == Method::report);
+  REQUIRE(back[1].head.get().status);
+  CHECK(back[1].head.get().status->code == 200);
+  CHECK(back[1].head.get().byte_range->end == 9);
+  // The 200 alone does not deliver: the REPORT does.
+  std::string both;
+  for (const Message& msg : back) both += serialize(msg.head.get(), msg.body, msg.flag);
+  REQUIRE(alice.on_bytes(both, t0));
+  const auto events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Kind::delivered);
+  CHECK(events[0].message_id == id);
+  CHECK(alice.take_output().empty());  // a REPORT is never answered
+}
+
+TEST_CASE("msrp session: a request for another session gets 481 and is not delivered") {
+  MsrpSession bob(config(bob_uri, alice_uri), counter(8));
+  const std::string send =
+      "MSRP a786hjs2 SEND\r\n"
+      "To-Path: msrp://127.0.0.1:7002/othersession;tcp\r\n"
+      "From-Path: msrp://127.0.0.1:7001/alicesession;tcp\r\n"
+      "Message-ID: 87652491\r\n"
+      "Byte-Range: 1-5/5\r\n"
+      "Content-Type: text/plain\r\n"
+      "\r\n"
+      "hello\r\n"
+      "-------a786hjs2$\r\n";
+  REQUIRE(bob.on_bytes(send, t0));
+  CHECK(bob.take_events().empty());
+  const std::vector<Message> back = parse_all(bob.take_output());
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].head.get().status_code == 481);
+  CHECK(back[0].head.get().transaction_id == "a786hjs2");
+}
+
+TEST_CASE("msrp session: 501 for an unknown method, 413 for a message too big, none with Failure-Report: no") {
+  SessionConfig c = config(bob_uri, alice_uri);
+  c.max_message_size = 100;
+  MsrpSession bob(c, counter(9));
+  const std::string head_to_bob = "To-Path: " + bob_uri + "\r\nFrom-Path: " + alice_uri + "\r\n";
+  REQUIRE(bob.on_bytes("MSRP tid1xx NOTIFY\r\n" + head_to_bob + "-------tid1xx$\r\n", t0));
+  REQUIRE(bob.on_bytes("MSRP tid2xx SEND\r\n" + head_to_bob +
+                           "Message-ID: msg2xx\r\nByte-Range: 1-5/500\r\nContent-Type: text/plain\r\n\r\nhello\r\n-------tid2xx+\r\n",
+                       t0));
+  REQUIRE(bob.on_bytes("MSRP tid3xx SEND\r\n" + head_to_bob +
+                           "Message-ID: msg3xx\r\nByte-Range: 1-2/2\r\nFailure-Report: no\r\nContent-Type: text/plain\r\n\r\nhi\r\n-------tid3xx$\r\n",
+                       t0));
+  const std::vector<Message> back = parse_all(bob.take_output());
+  REQUIRE(back.size() == 2);
+  CHECK(back[0].head.get().status_code == 501);
+  CHECK(back[1].head.get().status_code == 413);
+  const auto events = bob.take_events();
+  REQUIRE(events.size() == 1);  // m3 is delivered, unanswered
+  CHECK(events[0].message_id == "msg3xx");
+  CHECK(events[0].body == "hi");
+}
+
+TEST_CASE("msrp session: an interrupted message is dropped; an error response fails ours") {
+  MsrpSession bob(config(bob_uri, alice_uri), counter(10));
+  const std::string head_to_bob = "To-Path: " + bob_uri + "\r\nFrom-Path: " + alice_uri + "\r\n";
+  REQUIRE(bob.on_bytes("MSRP tid4xx SEND\r\n" + head_to_bob +
+                           "Message-ID: msg4xx\r\nByte-Range: 1-3/10\r\nContent-Type: text/plain\r\n\r\nabc\r\n-------tid4xx#\r\n",
+                       t0));
+  CHECK(bob.take_events().empty());
+
+  MsrpSession alice(config(alice_uri, bob_uri), counter(11));
+  OutgoingMessage m;
+  m.content_type = "text/plain";
+  m.body = "refused";
+  const std::string id = alice.send_message(m, t0);
+  const std::vector<Message> sent = parse_all(alice.take_output());
+  REQUIRE(sent.size() == 1);
+  const std::string response = serialize(make_response(sent[0].head.get(), 415), {}, EndFlag::complete);
+  REQUIRE(alice.on_bytes(response, t0));
+  const auto events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Kind::not_delivered);
+  CHECK(events[0].message_id == id);
+  CHECK(events[0].code == 415);
+}
+
+TEST_CASE("msrp session: no response in 30 s is 408; a lost connection fails what is pending") {
+  MsrpSession alice(config(alice_uri, bob_uri), counter(12));
+  OutgoingMessage m;
+  m.content_type = "text/plain";
+  m.body = "anyone?";
+  const std::string first = alice.send_message(m, t0);
+  const std::string second = alice.send_message(m, t0 + 10s);
+  REQUIRE(alice.next_timeout() == t0 + 30s);
+  alice.on_timeout(t0 + 29s);
+  CHECK(alice.take_events().empty());
+  alice.on_timeout(t0 + 30s);
+  auto events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].message_id == first);
+  CHECK(events[0].code == 408);
+  CHECK(alice.next_timeout() == t0 + 40s);
+  alice.on_connection_lost("connection reset by peer");
+  events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].message_id == second);
+  CHECK(events[0].kind == Kind::not_delivered);
+  CHECK(events[0].reason == "connection reset by peer");
+  CHECK_FALSE(alice.next_timeout().has_value());
+}
+
+TEST_CASE("msrp session: a broken stream is reported, and a bad configuration refused") {
+  MsrpSession bob(config(bob_uri, alice_uri), counter(13));
+  CHECK_FALSE(bob.on_bytes("HTTP/1.1 200 OK\r\n\r\n", t0));
+  CHECK(bob.error());
+  MsrpSession bad(config("sip:bob@example.com", alice_uri), counter(14));
+  CHECK_FALSE(bad.valid());
+  CHECK(bad.config_error().find("sip:bob@example.com") != std::string::npos);
+}
