@@ -32,6 +32,13 @@ std::string MsrpConnection::send_message(OutgoingMessage message) {
   return id;
 }
 
+std::string MsrpConnection::send_stream(OutgoingStream stream) {
+  std::string id = session_->send_stream(std::move(stream), std::chrono::steady_clock::now());
+  flush();
+  arm_timer();
+  return id;
+}
+
 void MsrpConnection::read() {
   socket_.async_read_some(boost::asio::buffer(read_buffer_),
                           [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {

@@ -33,6 +33,9 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   void start();
   // Queues a message; its Message-ID.
   std::string send_message(OutgoingMessage message);
+  // Queues a streamed message (a file): chunks are made as the socket
+  // drains. Its Message-ID.
+  std::string send_stream(OutgoingStream stream);
   // Closes the connection; pending messages fail with `reason`.
   void close(const std::string& reason = "closed");
 

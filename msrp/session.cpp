@@ -33,41 +33,83 @@ MsrpSession::MsrpSession(SessionConfig config, std::function<std::uint64_t()> ra
   if (config_.chunk_size == 0) config_.chunk_size = 1;
 }
 
+void MsrpSession::append_chunk(const std::string& message_id, std::string_view content_type, std::string_view chunk,
+                               std::uint64_t start, std::uint64_t total, ReportRequest success, ReportRequest failure,
+                               bool last) {
+  const std::string transaction_id = choose_transaction_id(chunk, random_);
+  ByteRange range;
+  range.start = start;
+  range.end = start - 1 + chunk.size();
+  range.total = total;
+  MessageHead head = make_send(transaction_id, remote_path_, local_path_, message_id, range,
+                               total == 0 ? std::string_view() : content_type);
+  if (success != ReportRequest::no) head.success_report = success;
+  if (failure != ReportRequest::yes) head.failure_report = failure;
+  output_ += serialize(head, chunk, last ? EndFlag::complete : EndFlag::more);
+  if (failure != ReportRequest::no) {
+    transactions_[transaction_id] = Transaction{message_id, last, now_ + config_.transaction_timeout};
+    ++sending_[message_id].unanswered;
+  }
+}
+
 std::string MsrpSession::send_message(OutgoingMessage message, TimePoint now) {
+  now_ = now;
   const std::string message_id = make_transaction_id(random_());
   Sending& sending = sending_[message_id];
   sending.success_report = message.success_report;
   const std::uint64_t total = message.body.size();
   std::uint64_t start = 1;
   do {
-    const std::size_t length = static_cast<std::size_t>(std::min<std::uint64_t>(config_.chunk_size, total - (start - 1)));
+    const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(config_.chunk_size, total - (start - 1)));
     const std::string_view chunk = std::string_view(message.body).substr(static_cast<std::size_t>(start - 1), length);
-    const bool last = start - 1 + length == total;
-    const std::string transaction_id = choose_transaction_id(chunk, random_);
-    ByteRange range;
-    range.start = start;
-    range.end = start - 1 + length;
-    range.total = total;
-    MessageHead head = make_send(transaction_id, remote_path_, local_path_, message_id, range,
-                                 total == 0 ? std::string_view() : std::string_view(message.content_type));
-    if (message.success_report != ReportRequest::no) head.success_report = message.success_report;
-    if (message.failure_report != ReportRequest::yes) head.failure_report = message.failure_report;
-    output_ += serialize(head, chunk, last ? EndFlag::complete : EndFlag::more);
-    if (message.failure_report != ReportRequest::no) {
-      transactions_[transaction_id] = Transaction{message_id, last, now + config_.transaction_timeout};
-      ++sending.unanswered;
-    }
+    append_chunk(message_id, message.content_type, chunk, start, total, message.success_report,
+                 message.failure_report, start - 1 + length == total);
     start += length;
   } while (start - 1 < total);
+  sending_[message_id].all_chunks_made = true;
   // With Failure-Report: no nothing will come back: the message is as good as sent.
-  if (sending.unanswered == 0 && sending.success_report == ReportRequest::no) {
+  if (sending_[message_id].unanswered == 0 && message.success_report == ReportRequest::no) {
     sending_.erase(message_id);
-    events_.push_back(SessionEvent{SessionEvent::Kind::delivered, message_id, {}, {}, 0, "sent"});
+    events_.push_back(SessionEvent{SessionEvent::Kind::delivered, message_id, {}, {}, 0, "sent", 0, 0});
   }
   return message_id;
 }
 
-bool MsrpSession::on_bytes(std::string_view bytes, TimePoint) {
+std::string MsrpSession::send_stream(OutgoingStream stream, TimePoint now) {
+  now_ = now;
+  std::string message_id = make_transaction_id(random_());
+  sending_[message_id].success_report = stream.success_report;
+  streaming_.push_back(Streaming{message_id, std::move(stream), 0});
+  return message_id;
+}
+
+void MsrpSession::make_stream_chunks() {
+  while (!streaming_.empty() && output_.size() < config_.output_budget) {
+    Streaming& s = streaming_.front();
+    if (!sending_.contains(s.message_id)) {  // failed meanwhile: stop sending it
+      streaming_.erase(streaming_.begin());
+      continue;
+    }
+    const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(config_.chunk_size, s.stream.size - s.sent));
+    chunk_buffer_.resize(length);
+    const std::size_t got = length == 0 ? 0 : s.stream.read(s.sent, chunk_buffer_);
+    if (got < length) {  // the source ended early: the message cannot be whole
+      fail_message(s.message_id, 0, "the file could not be read to its end");
+      continue;
+    }
+    const bool last = s.sent + length == s.stream.size;
+    append_chunk(s.message_id, s.stream.content_type, chunk_buffer_, s.sent + 1, s.stream.size,
+                 s.stream.success_report, ReportRequest::yes, last);
+    s.sent += length;
+    if (last) {
+      sending_[s.message_id].all_chunks_made = true;
+      streaming_.erase(streaming_.begin());
+    }
+  }
+}
+
+bool MsrpSession::on_bytes(std::string_view bytes, TimePoint now) {
+  now_ = now;
   for (;;) {
     const StreamParser::Result r = parser_.feed(bytes);
     bytes.remove_prefix(r.used);
@@ -120,7 +162,7 @@ void MsrpSession::on_head() {
       incoming_ = Incoming::refused;
       return;
     }
-    r.body.resize(static_cast<std::size_t>(range.total));
+    if (!config_.stream_incoming) r.body.resize(static_cast<std::size_t>(range.total));
   }
   incoming_position_ = range.start;
   incoming_ = Incoming::deliver;
@@ -139,8 +181,13 @@ void MsrpSession::on_body(std::string_view piece) {
     incoming_ = Incoming::refused;
     return;
   }
-  if (r.body.size() < end) r.body.resize(static_cast<std::size_t>(end));
-  std::copy(piece.begin(), piece.end(), r.body.begin() + static_cast<std::ptrdiff_t>(incoming_position_ - 1));
+  if (config_.stream_incoming) {
+    events_.push_back(SessionEvent{SessionEvent::Kind::chunk_received, incoming_id_, r.content_type,
+                                   std::string(piece), 0, {}, incoming_position_, r.ranges.total().value_or(0)});
+  } else {
+    if (r.body.size() < end) r.body.resize(static_cast<std::size_t>(end));
+    std::copy(piece.begin(), piece.end(), r.body.begin() + static_cast<std::ptrdiff_t>(incoming_position_ - 1));
+  }
   if (r.ranges.add(incoming_position_, end) == ReceivedRanges::Result::too_fragmented) {
     respond(413);
     receiving_.erase(incoming_id_);
@@ -170,7 +217,7 @@ void MsrpSession::on_end(EndFlag flag) {
 void MsrpSession::finish_receiving(const std::string& message_id) {
   Receiving r = std::move(receiving_[message_id]);
   receiving_.erase(message_id);
-  r.body.resize(static_cast<std::size_t>(*r.ranges.total()));
+  if (!config_.stream_incoming) r.body.resize(static_cast<std::size_t>(*r.ranges.total()));
   if (r.success_report == ReportRequest::yes) {
     const MessageHead& request = parser_.head();
     ByteRange range;
@@ -185,7 +232,7 @@ void MsrpSession::finish_receiving(const std::string& message_id) {
     output_ += serialize(report, {}, EndFlag::complete);
   }
   events_.push_back(SessionEvent{SessionEvent::Kind::message_received, message_id, std::move(r.content_type),
-                                 std::move(r.body), 0, {}});
+                                 std::move(r.body), 0, {}, 0, *r.ranges.total()});
 }
 
 void MsrpSession::respond(std::uint16_t code) {
@@ -210,9 +257,9 @@ void MsrpSession::on_response() {
     return;
   }
   // Delivered once every chunk is accepted, unless a REPORT will say so.
-  if (s->second.unanswered == 0 && s->second.success_report != ReportRequest::yes && !s->second.failed) {
+  if (s->second.unanswered == 0 && s->second.all_chunks_made && s->second.success_report != ReportRequest::yes) {
     events_.push_back(SessionEvent{SessionEvent::Kind::delivered, t.message_id, {}, {}, response.status_code,
-                                   std::string(response.comment)});
+                                   std::string(response.comment), 0, 0});
     sending_.erase(s);
   }
 }
@@ -226,9 +273,9 @@ void MsrpSession::on_report() {
     fail_message(s->first, report.status->code, std::string(report.status->comment));
     return;
   }
-  if (s->second.success_report == ReportRequest::yes && s->second.unanswered == 0) {
+  if (s->second.success_report == ReportRequest::yes && s->second.unanswered == 0 && s->second.all_chunks_made) {
     events_.push_back(SessionEvent{SessionEvent::Kind::delivered, s->first, {}, {}, report.status->code,
-                                   std::string(report.status->comment)});
+                                   std::string(report.status->comment), 0, 0});
     sending_.erase(s);
   }
 }
@@ -238,10 +285,13 @@ void MsrpSession::fail_message(const std::string& message_id, std::uint16_t code
   if (s == sending_.end()) return;
   sending_.erase(s);
   std::erase_if(transactions_, [&](const auto& t) { return t.second.message_id == message_id; });
-  events_.push_back(SessionEvent{SessionEvent::Kind::not_delivered, message_id, {}, {}, code, std::move(reason)});
+  events_.push_back(SessionEvent{SessionEvent::Kind::not_delivered, message_id, {}, {}, code, std::move(reason), 0, 0});
 }
 
-std::string MsrpSession::take_output() { return std::exchange(output_, {}); }
+std::string MsrpSession::take_output() {
+  make_stream_chunks();
+  return std::exchange(output_, {});
+}
 
 std::vector<SessionEvent> MsrpSession::take_events() { return std::exchange(events_, {}); }
 
@@ -253,6 +303,7 @@ std::optional<TimePoint> MsrpSession::next_timeout() const {
 }
 
 void MsrpSession::on_timeout(TimePoint now) {
+  now_ = now;
   std::vector<std::string> expired;
   for (const auto& [id, t] : transactions_)
     if (t.deadline <= now) expired.push_back(t.message_id);

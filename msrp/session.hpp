@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,12 @@ struct SessionConfig {
   std::uint64_t max_message_size = 1024 * 1024;  // what one incoming message may hold
   std::chrono::milliseconds transaction_timeout{30000};
   Limits limits;                          // of the stream parser
+  // Incoming bodies handed out piece by piece as they come
+  // (SessionEvent::Kind::chunk_received) instead of kept until the message
+  // is whole: file transfer, whose memory must not grow with the file.
+  bool stream_incoming = false;
+  // Bytes of streamed messages' chunks made ahead of the connection.
+  std::size_t output_budget = 256 * 1024;
 };
 
 struct OutgoingMessage {
@@ -52,18 +59,31 @@ struct OutgoingMessage {
   ReportRequest failure_report = ReportRequest::yes;
 };
 
+// A message whose body is read as it goes out, so that its size does not
+// matter: read(offset, out) fills `out` with the bytes from `offset`
+// (0-based) on and returns how many (fewer only at the end).
+struct OutgoingStream {
+  std::string content_type;
+  std::uint64_t size = 0;
+  std::function<std::size_t(std::uint64_t offset, std::span<char> out)> read;
+  ReportRequest success_report = ReportRequest::no;
+};
+
 struct SessionEvent {
   enum class Kind {
+    chunk_received,    // with stream_incoming: the next piece of a message
     message_received,  // a whole message came in
     delivered,         // ours: a 200 for its last chunk, or a REPORT 200
     not_delivered,     // ours: an error response, a REPORT with an error, a timeout, the connection lost
   };
   Kind kind = Kind::message_received;
   std::string message_id;
-  std::string content_type;  // message_received
-  std::string body;          // message_received
+  std::string content_type;  // message_received, chunk_received
+  std::string body;          // message_received; chunk_received: the piece
   std::uint16_t code = 0;
   std::string reason;
+  std::uint64_t position = 0;  // chunk_received: 1-based position of the piece's first byte
+  std::uint64_t total = 0;     // chunk_received: the message's size, 0 when unknown
 };
 
 class MsrpSession {
@@ -80,6 +100,9 @@ class MsrpSession {
   // Queues a message: its chunks are in the output at once. Returns its
   // Message-ID.
   std::string send_message(OutgoingMessage message, TimePoint now);
+  // Queues a streamed message: its chunks are made as the output drains
+  // (take_output), output_budget bytes ahead. Returns its Message-ID.
+  std::string send_stream(OutgoingStream stream, TimePoint now);
 
   // Bytes from the connection. False when the stream is broken (a syntax
   // error: the parser cannot resynchronise); error() says why and the
@@ -87,7 +110,8 @@ class MsrpSession {
   bool on_bytes(std::string_view bytes, TimePoint now);
   const ParseError& error() const { return parser_.error(); }
 
-  // What to write on the connection, in order; empties it.
+  // What to write on the connection, in order; empties it, then makes the
+  // next chunks of streamed messages.
   std::string take_output();
   // What happened, in order; empties it.
   std::vector<SessionEvent> take_events();
@@ -108,7 +132,7 @@ class MsrpSession {
   struct Sending {
     ReportRequest success_report = ReportRequest::no;
     std::size_t unanswered = 0;  // chunks without a response yet
-    bool failed = false;
+    bool all_chunks_made = false;  // a streamed message's last chunk is out
   };
   struct Receiving {
     std::string content_type;
@@ -126,6 +150,20 @@ class MsrpSession {
   void on_report();
   void fail_message(const std::string& message_id, std::uint16_t code, std::string reason);
   void finish_receiving(const std::string& message_id);
+  // One SEND chunk (bytes start.. of a message of `total`) into the output,
+  // its transaction tracked unless Failure-Report: no.
+  void append_chunk(const std::string& message_id, std::string_view content_type, std::string_view chunk,
+                    std::uint64_t start, std::uint64_t total, ReportRequest success, ReportRequest failure, bool last);
+  void make_stream_chunks();
+
+  struct Streaming {
+    std::string message_id;
+    OutgoingStream stream;
+    std::uint64_t sent = 0;  // bytes made into chunks
+  };
+  std::vector<Streaming> streaming_;  // in order; the first is being chunked
+  std::string chunk_buffer_;
+  TimePoint now_{};
 
   SessionConfig config_;
   std::function<std::uint64_t()> random_;

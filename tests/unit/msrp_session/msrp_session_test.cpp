@@ -267,3 +267,75 @@ TEST_CASE("msrp session: a broken stream is reported, and a bad configuration re
   CHECK_FALSE(bad.valid());
   CHECK(bad.config_error().find("sip:bob@example.com") != std::string::npos);
 }
+
+TEST_CASE("msrp session: a streamed message goes out as the output drains, and comes in piece by piece") {
+  SessionConfig a = config(alice_uri, bob_uri, 1000);
+  a.output_budget = 8000;
+  SessionConfig b = config(bob_uri, alice_uri);
+  b.stream_incoming = true;
+  b.max_message_size = 1 << 20;
+  MsrpSession alice(a, counter(20));
+  MsrpSession bob(b, counter(21));
+  std::string file(100000, '\0');
+  for (std::size_t i = 0; i < file.size(); ++i) file[i] = static_cast<char>(i * 7 % 251);
+  OutgoingStream stream;
+  stream.content_type = "application/octet-stream";
+  stream.size = file.size();
+  std::size_t reads = 0;
+  stream.read = [&](std::uint64_t offset, std::span<char> out) {
+    ++reads;
+    const std::size_t n = std::min<std::size_t>(out.size(), file.size() - static_cast<std::size_t>(offset));
+    std::copy_n(file.begin() + static_cast<std::ptrdiff_t>(offset), n, out.begin());
+    return n;
+  };
+  const std::string id = alice.send_stream(stream, t0);
+  std::string received(file.size(), '?');
+  bool whole = false;
+  std::size_t largest_output = 0;
+  for (int round = 0; round < 1000 && !whole; ++round) {
+    const std::string out = alice.take_output();
+    largest_output = std::max(largest_output, out.size());
+    REQUIRE(bob.on_bytes(out, t0));
+    for (const SessionEvent& e : bob.take_events()) {
+      if (e.kind == Kind::chunk_received) {
+        CHECK(e.total == file.size());
+        std::copy(e.body.begin(), e.body.end(), received.begin() + static_cast<std::ptrdiff_t>(e.position - 1));
+      }
+      if (e.kind == Kind::message_received) {
+        CHECK(e.message_id == id);
+        CHECK(e.body.empty());  // it came in pieces
+        whole = true;
+      }
+    }
+    REQUIRE(alice.on_bytes(bob.take_output(), t0));
+    if (!whole) CHECK(alice.take_events().empty());  // not delivered before the last chunk
+  }
+  REQUIRE(whole);
+  CHECK(received == file);
+  CHECK(reads == 100);
+  // Chunks are made as the output drains: never far beyond the budget.
+  CHECK(largest_output < 8000 + 2 * 1000 + 2 * 400);
+  REQUIRE(alice.on_bytes(bob.take_output(), t0));
+  const auto events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Kind::delivered);
+  CHECK(events[0].message_id == id);
+}
+
+TEST_CASE("msrp session: a stream whose source ends early fails, and stops") {
+  MsrpSession alice(config(alice_uri, bob_uri, 1000), counter(22));
+  OutgoingStream stream;
+  stream.content_type = "application/octet-stream";
+  stream.size = 5000;
+  stream.read = [](std::uint64_t offset, std::span<char> out) {
+    return offset >= 2000 ? std::size_t{0} : out.size();
+  };
+  const std::string id = alice.send_stream(stream, t0);
+  const std::vector<Message> chunks = parse_all(alice.take_output());
+  CHECK(chunks.size() == 2);
+  const auto events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Kind::not_delivered);
+  CHECK(events[0].message_id == id);
+  CHECK(alice.take_output().empty());
+}
