@@ -16,7 +16,8 @@
 // "from:" is an extension header, not From; the MIME headers of the content
 // keep MIME's case-insensitive names. Header values are decoded from the
 // escape mechanism of §2.3 ("\\", "\"", "\u00e9", ...). The content stays a
-// view into the caller's buffer; decoded header text is copied.
+// view into the caller's buffer; decoded header text is copied. Parameters
+// of the core headers other than Subject's lang are checked, not kept.
 #pragma once
 
 #include <cstddef>
