@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "msrp/detail/utf8.hpp"
+
 namespace cosip::msrp {
 namespace {
 
@@ -16,30 +18,10 @@ bool is_namechar(unsigned char u) {
          (u >= 0x5e && u <= 0x60) || u == 0x7c || u == 0x7e || is_alpha(u) || is_digit(u);
 }
 
-// Length of the well-formed UTF-8 sequence (RFC 3629 §4) of 2 to 4 bytes at
-// s[i], or 0.
+// Length of the well-formed UTF-8 character at s[i], or 0.
 std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  const auto lead = static_cast<unsigned char>(s[i]);
-  std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xbf;
-  if (lead >= 0xc2 && lead <= 0xdf) n = 2;
-  else if (lead >= 0xe0 && lead <= 0xef) {
-    n = 3;
-    if (lead == 0xe0) lo = 0xa0;
-    if (lead == 0xed) hi = 0x9f;  // no surrogates
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    n = 4;
-    if (lead == 0xf0) lo = 0x90;
-    if (lead == 0xf4) hi = 0x8f;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto c = static_cast<unsigned char>(s[i + k]);
-    if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xbf)) return 0;
-  }
-  return n;
+  std::uint32_t cp = 0;
+  return detail::utf8_decode(s, i, cp);
 }
 
 bool is_name(std::string_view s) {
@@ -101,19 +83,6 @@ bool equals_ignore_case(std::string_view a, std::string_view b) {
            auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
            return lower(x) == lower(y);
          });
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
 }
 
 // Header fields of the core namespace (§4) that the parser types.
@@ -202,8 +171,7 @@ class Unwrapper {
       if (body_[i] == '\0') return fail(CpimErrc::bad_line_ending, i, "NUL in a header line");
     }
     if (lf == std::string_view::npos)
-      return fail(CpimErrc::missing_blank_line, body_.size(),
-                  out_.headers.empty() && headers_ == 0 && pos == 0 ? "no message headers" : "the headers end without an empty line");
+      return fail(CpimErrc::missing_blank_line, body_.size(), "the headers end without an empty line");
     if (line_end == lf && !options_.allow_lf) return fail(CpimErrc::bad_line_ending, lf, "LF without CR");
     line = body_.substr(pos, line_end - pos);
     pos = lf + 1;
@@ -355,7 +323,7 @@ class Unwrapper {
           cp = cp * 16 + static_cast<std::uint32_t>(is_digit(h) ? h - '0' : (h | 0x20) - 'a' + 10);
         }
         if (cp >= 0xd800 && cp <= 0xdfff) return fail(CpimErrc::bad_escape, start + i, "\\u of a UTF-16 surrogate");
-        append_utf8(out, cp);
+        detail::append_utf8(out, cp);
         i += 6;
         return true;
       }
