@@ -89,6 +89,7 @@ class Composer {
 
   ComposingState state() const { return state_; }
   // The document of the last action: an "active" carries the refresh.
+  // lastactive (a wall-clock time) and contenttype are the shell's to add.
   IsComposing status() const;
 
  private:
