@@ -6,6 +6,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "msrp/cpim.hpp"
 #include "sdp/session_description.hpp"
 #include "sip/syntax/message.hpp"
 #include "sip/syntax/serializer.hpp"
@@ -56,6 +57,23 @@ int parse_sdp(const std::string& path) {
     return 1;
   }
   const std::string canonical = sdp::serialize(sd);
+  std::fwrite(canonical.data(), 1, canonical.size(), stdout);
+  return 0;
+}
+
+int parse_cpim(const std::string& path) {
+  std::string data;
+  if (!read_input(path, data)) {
+    std::cerr << "error: cannot read " << path << '\n';
+    return 2;
+  }
+  msrp::CpimMessage msg;
+  if (const msrp::CpimError e = msrp::unwrap_cpim(data, msg)) {
+    std::cerr << "error: " << e.message() << '\n';
+    return 1;
+  }
+  std::string canonical;
+  msrp::wrap_cpim(msg, canonical);  // cannot fail on what unwrap_cpim accepted (fuzz/cpim checks it)
   std::fwrite(canonical.data(), 1, canonical.size(), stdout);
   return 0;
 }

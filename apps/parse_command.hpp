@@ -11,5 +11,8 @@ namespace cosip::apps {
 int parse_sip(const std::string& path);
 // The same contract for one SDP body (RFC 8866), parsed strictly.
 int parse_sdp(const std::string& path);
+// The same contract for one message/cpim body (RFC 3862), unwrapped strictly;
+// the canonical form is its wrap (headers in a fixed order, values escaped).
+int parse_cpim(const std::string& path);
 
 }  // namespace cosip::apps
