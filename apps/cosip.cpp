@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   std::string path;
   CLI::App* parse = app.add_subcommand(
       "parse", "check one message as a receiving UA does; print its canonical form");
-  parse->add_option("kind", kind, "protocol of the message")->required()->check(CLI::IsMember({"sip", "sdp"}));
+  parse->add_option("kind", kind, "protocol of the message")->required()->check(CLI::IsMember({"sip", "sdp", "msrp"}));
   parse->add_option("file", path, "file holding one whole message, or - for stdin")->required();
 
   cosip::apps::ResponderOptions responder_options;
@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
 
   if (call->parsed()) return cosip::apps::run_call(call_options);
 
+  if (parse->parsed() && kind == "msrp") return cosip::apps::parse_msrp(path);
   if (parse->parsed()) return kind == "sdp" ? cosip::apps::parse_sdp(path) : cosip::apps::parse_sip(path);
   if (responder->parsed()) return cosip::apps::run_responder(responder_options);
   return 0;

@@ -6,6 +6,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "msrp/parser.hpp"
+#include "msrp/serializer.hpp"
 #include "sdp/session_description.hpp"
 #include "sip/syntax/message.hpp"
 #include "sip/syntax/serializer.hpp"
@@ -56,6 +58,22 @@ int parse_sdp(const std::string& path) {
     return 1;
   }
   const std::string canonical = sdp::serialize(sd);
+  std::fwrite(canonical.data(), 1, canonical.size(), stdout);
+  return 0;
+}
+
+int parse_msrp(const std::string& path) {
+  std::string data;
+  if (!read_input(path, data)) {
+    std::cerr << "error: cannot read " << path << '\n';
+    return 2;
+  }
+  msrp::Message msg;
+  if (const msrp::ParseError e = msrp::parse_message(data, msg)) {
+    std::cerr << "error: " << e.message() << '\n';
+    return 1;
+  }
+  const std::string canonical = msrp::serialize(msg.head.get(), msg.body, msg.flag);
   std::fwrite(canonical.data(), 1, canonical.size(), stdout);
   return 0;
 }

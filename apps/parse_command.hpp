@@ -11,5 +11,7 @@ namespace cosip::apps {
 int parse_sip(const std::string& path);
 // The same contract for one SDP body (RFC 8866), parsed strictly.
 int parse_sdp(const std::string& path);
+// The same contract for one MSRP message or chunk (RFC 4975), head to end-line.
+int parse_msrp(const std::string& path);
 
 }  // namespace cosip::apps
