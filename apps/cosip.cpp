@@ -48,7 +48,9 @@ int main(int argc, char** argv) {
   std::string path;
   CLI::App* parse = app.add_subcommand(
       "parse", "check one message as a receiving UA does; print its canonical form");
-  parse->add_option("kind", kind, "protocol of the message")->required()->check(CLI::IsMember({"sip", "sdp", "cpim"}));
+  parse->add_option("kind", kind, "protocol of the message")
+      ->required()
+      ->check(CLI::IsMember({"sip", "sdp", "msrp", "cpim"}));
   parse->add_option("file", path, "file holding one whole message, or - for stdin")->required();
 
   CLI::App* devices = app.add_subcommand("devices", "list the audio devices PortAudio sees (for --speaker)");
@@ -156,6 +158,7 @@ int main(int argc, char** argv) {
 
   if (parse->parsed()) {
     if (kind == "sdp") return cosip::apps::parse_sdp(path);
+    if (kind == "msrp") return cosip::apps::parse_msrp(path);
     if (kind == "cpim") return cosip::apps::parse_cpim(path);
     return cosip::apps::parse_sip(path);
   }

@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "msrp/cpim.hpp"
+#include "msrp/parser.hpp"
+#include "msrp/serializer.hpp"
 #include "sdp/session_description.hpp"
 #include "sip/syntax/message.hpp"
 #include "sip/syntax/serializer.hpp"
@@ -74,6 +76,22 @@ int parse_cpim(const std::string& path) {
   }
   std::string canonical;
   msrp::wrap_cpim(msg, canonical);  // cannot fail on what unwrap_cpim accepted (fuzz/cpim checks it)
+  std::fwrite(canonical.data(), 1, canonical.size(), stdout);
+  return 0;
+}
+
+int parse_msrp(const std::string& path) {
+  std::string data;
+  if (!read_input(path, data)) {
+    std::cerr << "error: cannot read " << path << '\n';
+    return 2;
+  }
+  msrp::Message msg;
+  if (const msrp::ParseError e = msrp::parse_message(data, msg)) {
+    std::cerr << "error: " << e.message() << '\n';
+    return 1;
+  }
+  const std::string canonical = msrp::serialize(msg.head.get(), msg.body, msg.flag);
   std::fwrite(canonical.data(), 1, canonical.size(), stdout);
   return 0;
 }

@@ -14,5 +14,7 @@ int parse_sdp(const std::string& path);
 // The same contract for one message/cpim body (RFC 3862), unwrapped strictly;
 // the canonical form is its wrap (headers in a fixed order, values escaped).
 int parse_cpim(const std::string& path);
+// The same contract for one MSRP message or chunk (RFC 4975), head to end-line.
+int parse_msrp(const std::string& path);
 
 }  // namespace cosip::apps
