@@ -2,8 +2,7 @@
 // the two SDES keys of the SRTP runs and the session both sides use.
 #pragma once
 
-#include <sched.h>
-
+#include "bench/pinning.hpp"
 #include "rtp/rtp_session.hpp"
 
 namespace cosip::bench {
@@ -12,14 +11,6 @@ inline constexpr const char* rtp_bench_suite = "AES_CM_128_HMAC_SHA1_80";
 // bench_key_salt (bench/srtp_timing.hpp) in base64, and a second key.
 inline constexpr const char* rtp_bench_key_a = "4fl6DT4Bi+DWT6MsBt5BOQ7Gda1Jiv7rtpYLOqvm";
 inline constexpr const char* rtp_bench_key_b = "KCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/QEFCQ0RF";
-
-// Pins the calling thread to `core`; false when the machine refuses.
-inline bool pin_to_core(int core) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(core, &set);
-  return ::sched_setaffinity(0, sizeof set, &set) == 0;  // 0: the calling thread
-}
 
 // 20 ms PCMU over rtcp-mux, SRTP with the given keys when `srtp`.
 inline rtp::RtpSessionConfig rtp_bench_session(bool srtp, const char* local_key, const char* remote_key,

@@ -61,10 +61,12 @@ void MsrpConnection::read() {
                           });
 }
 
+// One write at a time; the session's output is taken only when the socket
+// is free, so streamed chunks are made as it drains, never ahead of it.
 void MsrpConnection::flush() {
-  queued_ += session_->take_output();
-  if (closed_ || !writing_.empty() || queued_.empty()) return;
-  writing_.swap(queued_);
+  if (closed_ || !writing_.empty()) return;
+  writing_ = session_->take_output();
+  if (writing_.empty()) return;
   boost::asio::async_write(socket_, boost::asio::buffer(writing_),
                            [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                              if (self->closed_) return;

@@ -55,7 +55,6 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   Callbacks callbacks_;
   std::array<char, 65536> read_buffer_{};
   std::string writing_;  // being written
-  std::string queued_;   // to write after it
   bool closed_ = false;
 };
 

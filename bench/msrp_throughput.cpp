@@ -1,0 +1,270 @@
+// MSRP file-transfer throughput over loopback TCP, side by side in one run:
+//   (a) cosip: two MsrpConnections (msrp/msrp_connection.hpp), the sender
+//       streaming the bytes from memory (send_stream), the receiver handing
+//       the pieces out (stream_incoming) to a sink that only counts them,
+//       a 200 going back for every chunk (Failure-Report: yes, RFC 4975);
+//   (b) the anchor: the same bytes framed as MSRP chunks of the same size,
+//       written by a bare blocking socket (writev of head, body, end-line)
+//       and read by a bare receiver that finds each end-line with memmem;
+//       no responses.
+// At 2 KiB chunks (RFC 4975's interruptibility threshold) and 64 KiB. The
+// sender runs on core 0, the receiver on core 1. Peak RSS is read after the
+// cosip runs of a small and of the full size: equal means the memory does
+// not grow with the file.
+//   msrp_throughput_bench [--bytes N] [--quick]
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/pinning.hpp"
+#include "msrp/msrp_connection.hpp"
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using cosip::msrp::MsrpConnection;
+using cosip::msrp::MsrpSession;
+using cosip::msrp::OutgoingStream;
+using cosip::msrp::SessionConfig;
+using cosip::msrp::SessionEvent;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const std::string sender_uri = "msrp://127.0.0.1:2855/senderabcd;tcp";
+const std::string receiver_uri = "msrp://127.0.0.1:2856/receiverabcd;tcp";
+
+// The file's bytes: a repeating pattern, read from memory.
+const std::vector<char>& pattern() {
+  static const std::vector<char> p = [] {
+    std::vector<char> v(1 << 20);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<char>('A' + i * 31 % 26);
+    return v;
+  }();
+  return p;
+}
+
+void fill(std::uint64_t offset, char* out, std::size_t n) {
+  const std::vector<char>& p = pattern();
+  while (n > 0) {
+    const std::size_t at = static_cast<std::size_t>(offset % p.size());
+    const std::size_t take = std::min(n, p.size() - at);
+    std::memcpy(out, p.data() + at, take);
+    out += take;
+    offset += take;
+    n -= take;
+  }
+}
+
+long peak_rss_kib() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+std::uint64_t random_id() {
+  static std::uint64_t n = 0x12345678;
+  return n += 0x9e3779b97f4a7c15ULL;
+}
+
+// (a) cosip: seconds for `bytes` in chunks of `chunk`; 0 when it failed.
+double run_cosip(std::uint64_t bytes, std::size_t chunk) {
+  asio::io_context send_io, receive_io;
+  tcp::acceptor acceptor(receive_io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket client(send_io);
+  client.connect(acceptor.local_endpoint());
+  tcp::socket server = acceptor.accept();
+
+  SessionConfig sc;
+  sc.local_uri = sender_uri;
+  sc.remote_path = {receiver_uri};
+  sc.chunk_size = chunk;
+  sc.output_budget = std::max<std::size_t>(256 * 1024, 4 * chunk);
+  SessionConfig rc;
+  rc.local_uri = receiver_uri;
+  rc.remote_path = {sender_uri};
+  rc.stream_incoming = true;
+  rc.max_message_size = bytes;
+  rc.limits.max_body_size = chunk;
+
+  std::uint64_t received = 0;
+  bool delivered = false, failed = false;
+  auto receiver = MsrpConnection::create(
+      std::move(server), std::make_unique<MsrpSession>(rc, random_id),
+      {[&](const SessionEvent& e) {
+         if (e.kind == SessionEvent::Kind::chunk_received) received += e.body.size();
+       },
+       [](const std::string&) {}});
+  auto sender = MsrpConnection::create(
+      std::move(client), std::make_unique<MsrpSession>(sc, random_id),
+      {[&](const SessionEvent& e) {
+         if (e.kind == SessionEvent::Kind::delivered) delivered = true;
+         if (e.kind == SessionEvent::Kind::not_delivered) failed = true;
+         if (delivered || failed) send_io.stop();
+       },
+       [&](const std::string&) {
+         failed = true;
+         send_io.stop();
+       }});
+  receiver->start();
+  sender->start();
+  std::thread receive_thread([&] {
+    cosip::bench::pin_to_core(1);
+    auto guard = asio::make_work_guard(receive_io);
+    receive_io.run();
+  });
+  cosip::bench::pin_to_core(0);
+  OutgoingStream stream;
+  stream.content_type = "application/octet-stream";
+  stream.size = bytes;
+  stream.read = [](std::uint64_t offset, std::span<char> out) {
+    fill(offset, out.data(), out.size());
+    return out.size();
+  };
+  const auto start = Clock::now();
+  sender->send_stream(stream);
+  send_io.run();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const bool ok = delivered && !failed && received == bytes;
+  sender->close();
+  asio::post(receive_io, [&] {
+    receiver->close();
+    receive_io.stop();
+  });
+  receive_thread.join();
+  if (!ok) {
+    std::fprintf(stderr, "cosip run failed: delivered %d, received %llu of %llu\n", delivered,
+                 static_cast<unsigned long long>(received), static_cast<unsigned long long>(bytes));
+    return 0;
+  }
+  return seconds;
+}
+
+// (b) the anchor: the same framing over bare sockets.
+double run_anchor(std::uint64_t bytes, std::size_t chunk) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::listen(listener, 1);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  const int sender = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (::connect(sender, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return 0;
+  const int receiver = ::accept(listener, nullptr, nullptr);
+  ::close(listener);
+  const int one = 1;
+  ::setsockopt(sender, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+  std::uint64_t counted = 0;
+  std::thread receive_thread([&] {
+    cosip::bench::pin_to_core(1);
+    std::vector<char> buffer(1 << 20);
+    std::size_t have = 0;
+    for (;;) {
+      const ssize_t n = ::read(receiver, buffer.data() + have, buffer.size() - have);
+      if (n <= 0) break;
+      have += static_cast<std::size_t>(n);
+      std::size_t at = 0;
+      for (;;) {  // whole chunks in buffer[at, have)
+        const char* base = buffer.data() + at;
+        const std::size_t left = have - at;
+        const void* head_end = ::memmem(base, left, "\r\n\r\n", 4);
+        if (head_end == nullptr) break;
+        const char* id = base + 5;  // "MSRP <id> SEND"
+        const char* id_end = static_cast<const char*>(std::memchr(id, ' ', left - 5));
+        std::string end_line = "\r\n-------" + std::string(id, id_end);
+        const char* body = static_cast<const char*>(head_end) + 4;
+        const void* end = ::memmem(body, static_cast<std::size_t>(base + left - body), end_line.data(), end_line.size());
+        if (end == nullptr || static_cast<const char*>(end) + end_line.size() + 3 > base + left) break;
+        counted += static_cast<std::uint64_t>(static_cast<const char*>(end) - body);
+        at = static_cast<std::size_t>(static_cast<const char*>(end) + end_line.size() + 3 - buffer.data());
+      }
+      std::memmove(buffer.data(), buffer.data() + at, have - at);
+      have -= at;
+    }
+  });
+  cosip::bench::pin_to_core(0);
+  std::vector<char> body(chunk);
+  char head[512];
+  char end_line[64];
+  const auto start = Clock::now();
+  std::uint64_t sent = 0;
+  unsigned long long transaction = 0x1000000;
+  while (sent < bytes) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, bytes - sent));
+    fill(sent, body.data(), n);
+    ++transaction;
+    const int head_size = std::snprintf(head, sizeof head,
+                                        "MSRP t%llx SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\nMessage-ID: anchor1234\r\n"
+                                        "Byte-Range: %llu-%llu/%llu\r\nContent-Type: application/octet-stream\r\n\r\n",
+                                        transaction, receiver_uri.c_str(), sender_uri.c_str(),
+                                        static_cast<unsigned long long>(sent + 1), static_cast<unsigned long long>(sent + n),
+                                        static_cast<unsigned long long>(bytes));
+    const int end_size = std::snprintf(end_line, sizeof end_line, "\r\n-------t%llx%c\r\n", transaction,
+                                       sent + n == bytes ? '$' : '+');
+    iovec parts[3] = {{head, static_cast<std::size_t>(head_size)}, {body.data(), n}, {end_line, static_cast<std::size_t>(end_size)}};
+    std::size_t total = static_cast<std::size_t>(head_size) + n + static_cast<std::size_t>(end_size);
+    int first = 0;
+    while (total > 0) {
+      const ssize_t w = ::writev(sender, parts + first, 3 - first);
+      if (w <= 0) return 0;
+      total -= static_cast<std::size_t>(w);
+      std::size_t advance = static_cast<std::size_t>(w);
+      while (first < 3 && advance >= parts[first].iov_len) advance -= parts[first++].iov_len;
+      if (first < 3) {
+        parts[first].iov_base = static_cast<char*>(parts[first].iov_base) + advance;
+        parts[first].iov_len -= advance;
+      }
+    }
+    sent += n;
+  }
+  ::shutdown(sender, SHUT_WR);
+  receive_thread.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  ::close(sender);
+  ::close(receiver);
+  return counted == bytes ? seconds : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::uint64_t bytes = 1ULL << 30;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) bytes = 64ULL << 20;
+    if (std::strcmp(argv[i], "--bytes") == 0 && i + 1 < argc) bytes = std::strtoull(argv[++i], nullptr, 10);
+  }
+  const std::uint64_t small = std::min<std::uint64_t>(bytes, 64ULL << 20);
+  std::printf("MSRP over loopback TCP, sender on core 0, receiver on core 1\n");
+  // Peak RSS after a small transfer, then after the full one.
+  run_cosip(small, 64 * 1024);
+  run_cosip(small, 2048);
+  const long rss_small = peak_rss_kib();
+  std::printf("%-8s %14s %14s %14s %8s\n", "chunk", "cosip GB/s", "anchor GB/s", "bytes", "ratio");
+  for (const std::size_t chunk : {std::size_t{2048}, std::size_t{64 * 1024}}) {
+    const double a = run_cosip(bytes, chunk);
+    const double b = run_anchor(bytes, chunk);
+    const double ga = a > 0 ? static_cast<double>(bytes) / a / 1e9 : 0;
+    const double gb = b > 0 ? static_cast<double>(bytes) / b / 1e9 : 0;
+    std::printf("%-8zu %14.3f %14.3f %14llu %8.2f\n", chunk, ga, gb, static_cast<unsigned long long>(bytes),
+                gb > 0 ? ga / gb : 0);
+  }
+  std::printf("peak RSS: %ld KiB after %llu-byte transfers, %ld KiB after %llu-byte ones\n", rss_small,
+              static_cast<unsigned long long>(small), peak_rss_kib(), static_cast<unsigned long long>(bytes));
+  return 0;
+}
