@@ -186,4 +186,11 @@ void RelayClient::on_timeout(TimePoint now) {
   }
 }
 
+void RelayClient::on_connection_lost(std::string_view reason) {
+  if (failed_) return;
+  use_path_.clear();
+  expires_at_.reset();
+  fail(0, std::string(reason));
+}
+
 }  // namespace cosip::msrp

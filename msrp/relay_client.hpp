@@ -85,6 +85,9 @@ class RelayClient {
   // The AUTH transaction's deadline, else the time to renew, else none.
   std::optional<TimePoint> next_timeout() const;
   void on_timeout(TimePoint now);
+  // The connection is gone, and with it the relay's authorization, which
+  // belongs to the connection (RFC 4976 §5): failed with code 0 and `reason`.
+  void on_connection_lost(std::string_view reason);
 
   bool authenticated() const { return !use_path_.empty(); }
   // From the last 200: the relay URIs for our a=path, and when it ends.

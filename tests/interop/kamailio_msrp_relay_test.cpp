@@ -277,6 +277,29 @@ TEST_CASE("AUTH asking for 30 s: 423 Min-Expires 60, then 60 s granted") {
   CHECK(count(connection.written, "Expires: 60\r\n") >= 1);
 }
 
+TEST_CASE("the authorization is renewed with a new AUTH before it expires") {
+  Relay relay;
+  Connection connection(relay.port());
+  RelayConfig c = relay_config(relay, alice_uri, "msrppw");
+  c.expires = 60;
+  c.refresh_margin = 59s;  // renew 1 s after the 200 instead of 30 s
+  RelayClient client(c, counter(8));
+  Side side{connection, client};
+  client.start(std::chrono::steady_clock::now());
+  REQUIRE_MESSAGE(run({&side}, [&] { return side.relay_events.size() >= 2; }), relay.log());
+  REQUIRE(side.relay_events.size() == 2);
+  for (const RelayEvent& e : side.relay_events) {
+    CHECK_MESSAGE(e.kind == RelayEvent::Kind::authenticated, e.code << " " << e.reason);
+    CHECK(e.expires == 60);
+    CHECK(e.use_path.size() == 1);
+  }
+  // Each AUTH challenged and answered: four in all, every one asking for 60 s.
+  CHECK(count(connection.written, " AUTH\r\n") == 4);
+  CHECK(count(connection.written, "Expires: 60\r\n") == 4);
+  MESSAGE("Use-Path before and after the renewal: " << side.relay_events[0].use_path[0] << " "
+                                                    << side.relay_events[1].use_path[0]);
+}
+
 TEST_CASE("alice sends to bob through the relay") {
   Relay relay;
   Connection alice_connection(relay.port());

@@ -316,6 +316,23 @@ TEST_CASE("responses split byte by byte") {
   CHECK(client.authenticated());
 }
 
+TEST_CASE("a lost connection ends the authorization") {
+  RelayClient client(config(), counter(1), fixed_random);
+  const Message second = challenged(client);
+  REQUIRE(client.on_bytes(response(second, "200 OK", "Use-Path: msrp://r.example.com/s1;tcp\r\nExpires: 300\r\n"), t0));
+  REQUIRE(client.take_events().size() == 1);
+  client.on_connection_lost("connection reset");
+  const auto events = client.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Kind::failed);
+  CHECK(events[0].code == 0);
+  CHECK(events[0].reason == "connection reset");
+  CHECK(!client.authenticated());
+  CHECK(!client.next_timeout());
+  client.on_connection_lost("again");
+  CHECK(client.take_events().empty());
+}
+
 TEST_CASE("bad URIs make the client invalid") {
   RelayConfig c = config();
   c.relay_uri = "sip:relay.example.com";
