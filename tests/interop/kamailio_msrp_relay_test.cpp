@@ -9,8 +9,10 @@
 #include <stdlib.h>
 
 #include <chrono>
-#include <optional>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "child_process.hpp"
@@ -106,7 +108,8 @@ class Relay {
   }
   ~Relay() {
     kamailio_.stop();
-    std::system(("rm -rf '" + dir_ + "'").c_str());
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
   }
   Relay(const Relay&) = delete;
   Relay& operator=(const Relay&) = delete;
