@@ -20,9 +20,10 @@ bool iequals(std::string_view a, std::string_view b) {
   });
 }
 
+// stale=true: the credentials were right, only the nonce had expired (RFC 7616 §3.3).
 bool is_stale(const sip::AuthValue& value) {
-  return std::any_of(value.params.begin(), value.params.end(),
-                     [](const sip::Param& p) { return iequals(p.name, "stale") && iequals(p.value, "true"); });
+  const sip::Param* stale = sip::find_param(value.params, "stale");
+  return stale != nullptr && iequals(stale->value, "true");
 }
 
 }  // namespace
