@@ -152,10 +152,12 @@ class Connection {
       closed = true;
       return {};
     }
+    received.append(buffer, static_cast<std::size_t>(n));
     return std::string(buffer, static_cast<std::size_t>(n));
   }
 
   std::string written;
+  std::string received;
   bool closed = false;
 
  private:
@@ -270,8 +272,7 @@ TEST_CASE("AUTH asking for 30 s: 423 Min-Expires 60, then 60 s granted") {
   RelayClient client(c, counter(3));
   Side side{connection, client};
   client.start(std::chrono::steady_clock::now());
-  INFO(relay.log());
-  REQUIRE(run({&side}, [&] { return !side.relay_events.empty(); }));
+  REQUIRE_MESSAGE(run({&side}, [&] { return !side.relay_events.empty(); }), relay.log());
   REQUIRE(side.relay_events.size() == 1);
   const RelayEvent& e = side.relay_events[0];
   CHECK_MESSAGE(e.kind == RelayEvent::Kind::authenticated, e.code << " " << e.reason);
@@ -311,10 +312,10 @@ TEST_CASE("alice sends to bob through the relay") {
   RelayClient bob_relay(relay_config(relay, bob_uri, "msrppw"), counter(5));
   Side alice{alice_connection, alice_relay};
   Side bob{bob_connection, bob_relay};
-  INFO(relay.log());
   alice_relay.start(std::chrono::steady_clock::now());
   bob_relay.start(std::chrono::steady_clock::now());
-  REQUIRE(run({&alice, &bob}, [&] { return !alice.relay_events.empty() && !bob.relay_events.empty(); }));
+  REQUIRE_MESSAGE(run({&alice, &bob}, [&] { return !alice.relay_events.empty() && !bob.relay_events.empty(); }),
+                  relay.log());
   REQUIRE(alice_relay.authenticated());
   REQUIRE(bob_relay.authenticated());
   CHECK(alice_relay.use_path() != bob_relay.use_path());  // one relay URI per client connection
@@ -340,12 +341,16 @@ TEST_CASE("alice sends to bob through the relay") {
   message.content_type = "text/plain";
   message.body = "Hello bob, through the relay.";
   const std::string id = alice_session.send_message(message, std::chrono::steady_clock::now());
-  REQUIRE(run({&alice, &bob}, [&] { return !alice.session_events.empty() && !bob.session_events.empty(); }));
+  REQUIRE_MESSAGE(run({&alice, &bob}, [&] { return !alice.session_events.empty() && !bob.session_events.empty(); }),
+                  relay.log());
   REQUIRE(bob.session_events.size() == 1);
   CHECK(bob.session_events[0].kind == SessionEvent::Kind::message_received);
   CHECK(bob.session_events[0].message_id == id);
   CHECK(bob.session_events[0].content_type == "text/plain");
   CHECK(bob.session_events[0].body == message.body);
+  // The relay took its URI off To-Path and put it before alice's in From-Path (RFC 4976 §7.2).
+  CHECK_MESSAGE(count(bob_connection.received, "From-Path: " + bob_relay.use_path()[0] + " " + alice_uri + "\r\n") == 1,
+                bob_connection.received);
   // The relay's own 200 confirms the hop (RFC 4976 §7.1 relays answer SEND).
   REQUIRE(alice.session_events.size() == 1);
   CHECK(alice.session_events[0].kind == SessionEvent::Kind::delivered);
