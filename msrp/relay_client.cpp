@@ -47,7 +47,10 @@ RelayClient::RelayClient(RelayConfig config, std::function<std::uint64_t()> rand
   to_path_.push_back(relay);
   from_path_.push_back(local);
   // Any realm the relay names is answered with this account.
-  digest_.add_account(sip::DigestAccount{config_.username, config_.password, {}});
+  if (!digest_.add_account(sip::DigestAccount{config_.username, config_.password, {}}) && valid_) {
+    valid_ = false;
+    config_error_ = "the username holds CR or LF, which no Authorization can carry";
+  }
 }
 
 void RelayClient::start(TimePoint now) {
@@ -163,6 +166,8 @@ void RelayClient::fail(std::uint16_t code, std::string reason) {
   failed_ = true;
   transaction_id_.clear();
   refresh_at_.reset();
+  use_path_.clear();  // a failed renewal ends the authorization too
+  expires_at_.reset();
   events_.push_back(RelayEvent{RelayEvent::Kind::failed, {}, 0, code, std::move(reason)});
 }
 
@@ -189,8 +194,6 @@ void RelayClient::on_timeout(TimePoint now) {
 
 void RelayClient::on_connection_lost(std::string_view reason) {
   if (failed_) return;
-  use_path_.clear();
-  expires_at_.reset();
   fail(0, std::string(reason));
 }
 

@@ -316,6 +316,30 @@ TEST_CASE("responses split byte by byte") {
   CHECK(client.authenticated());
 }
 
+TEST_CASE("a renewal refused ends the authorization") {
+  RelayClient client(config(), counter(1), fixed_random);
+  const Message second = challenged(client);
+  REQUIRE(client.on_bytes(response(second, "200 OK", "Use-Path: msrp://r.example.com/s1;tcp\r\nExpires: 300\r\n"), t0));
+  REQUIRE(client.take_events().size() == 1);
+  client.on_timeout(t0 + 200s);
+  const Message renewal = only_message(client.take_output());
+  REQUIRE(client.on_bytes(response(renewal, "403 Forbidden"), t0 + 200s));
+  const auto events = client.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Kind::failed);
+  CHECK(events[0].code == 403);
+  CHECK(!client.authenticated());
+  CHECK(!client.expires_at());
+  CHECK(!client.next_timeout());
+}
+
+TEST_CASE("a username with CR LF makes the client invalid") {
+  RelayConfig c = config();
+  c.username = "alice\r\nX: y";
+  RelayClient client(c, counter(1), fixed_random);
+  CHECK(!client.valid());
+}
+
 TEST_CASE("a lost connection ends the authorization") {
   RelayClient client(config(), counter(1), fixed_random);
   const Message second = challenged(client);
