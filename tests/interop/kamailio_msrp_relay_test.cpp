@@ -1,0 +1,369 @@
+// RelayClient and MsrpSession against a real MSRP relay: Kamailio's msrp.so
+// with peers/kamailio/msrp-relay.cfg (RFC 4976 digest AUTH, Use-Path,
+// Expires, relaying by the session id of the relay's own URI), started by
+// the test on a free loopback port. Plain blocking POSIX sockets; the test
+// fails (never skips) when Kamailio is missing.
+#include <doctest/doctest.h>
+
+#include <poll.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "child_process.hpp"
+#include "msrp/relay_client.hpp"
+#include "msrp/session.hpp"
+
+using namespace cosip::msrp;
+using namespace std::chrono_literals;
+using cosip::test::ChildProcess;
+
+namespace {
+
+// A TCP port free on 127.0.0.1 right now.
+std::uint16_t free_tcp_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  std::uint16_t port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+int connect_to(std::uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+}
+
+std::function<std::uint64_t()> counter(std::uint64_t seed) {
+  return [n = seed]() mutable { return n += 0x9e3779b97f4a7c15ULL; };
+}
+
+// Kamailio with the relay config on a free port, in a temporary directory.
+class Relay {
+ public:
+  Relay() {
+    char dir_template[] = "/tmp/cosip-msrp-relay-XXXXXX";
+    REQUIRE(mkdtemp(dir_template) != nullptr);
+    dir_ = dir_template;
+    port_ = free_tcp_port();
+    REQUIRE(port_ != 0);
+    const std::string kamailio = cosip::test::find_program("kamailio");
+    REQUIRE_MESSAGE(!kamailio.empty(), "kamailio is not installed (package kamailio)");
+    std::string cfg = cosip::test::read_whole(COSIP_KAMAILIO_MSRP_RELAY_CFG);
+    REQUIRE(!cfg.empty());
+    // The config's example port, 16080, is the listener and the Use-Path port.
+    replace_all(cfg, "16080", std::to_string(port_));
+    const std::string cfg_path = dir_ + "/kamailio.cfg";
+    {
+      std::ofstream out(cfg_path);
+      out << cfg;
+    }
+    // `kamailio -c` first; its tail can say "ok" after a parse error, so grep ERROR.
+    ChildProcess check;
+    REQUIRE(check.start({kamailio, "-c", "-f", cfg_path}, dir_ + "/check.log").empty());
+    for (int i = 0; i < 1000 && check.running(); ++i) std::this_thread::sleep_for(10ms);
+    const std::string check_log = cosip::test::read_whole(dir_ + "/check.log");
+    INFO(check_log);
+    REQUIRE(check_log.find("ERROR") == std::string::npos);
+    REQUIRE(kamailio_.start({kamailio, "-f", cfg_path, "-DD", "-E", "-m", "32", "-M", "8", "-P", dir_ + "/kamailio.pid",
+                             "-Y", dir_},
+                            dir_ + "/kamailio.log")
+                .empty());
+    for (int i = 0; i < 100; ++i) {
+      const int fd = connect_to(port_);
+      if (fd >= 0) {
+        close(fd);
+        return;
+      }
+      if (!kamailio_.running()) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    FAIL("kamailio did not start: " << kamailio_.log());
+  }
+  ~Relay() {
+    kamailio_.stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  std::string uri() const { return "msrp://127.0.0.1:" + std::to_string(port_) + ";tcp"; }
+  std::string log() const { return kamailio_.log(); }
+
+ private:
+  std::string dir_;
+  std::uint16_t port_ = 0;
+  ChildProcess kamailio_;
+};
+
+// One TCP connection to the relay and what goes over it: the relay client
+// and, once there is one, a session share it.
+class Connection {
+ public:
+  explicit Connection(std::uint16_t port) : fd_(connect_to(port)) { REQUIRE(fd_ >= 0); }
+  ~Connection() { close(fd_); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void write(const std::string& bytes) {
+    written += bytes;
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+      REQUIRE(n > 0);
+      done += static_cast<std::size_t>(n);
+    }
+  }
+  // Waits up to `wait` for bytes; empty when none came.
+  std::string read(std::chrono::milliseconds wait) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(wait.count())) <= 0) return {};
+    char buffer[65536];
+    const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+    if (n <= 0) {
+      closed = true;
+      return {};
+    }
+    received.append(buffer, static_cast<std::size_t>(n));
+    return std::string(buffer, static_cast<std::size_t>(n));
+  }
+
+  std::string written;
+  std::string received;
+  bool closed = false;
+
+ private:
+  int fd_;
+};
+
+struct Side {
+  Side(Connection& c, RelayClient& r) : connection(c), relay(r) {}
+
+  Connection& connection;
+  RelayClient& relay;
+  MsrpSession* session = nullptr;
+  std::vector<RelayEvent> relay_events;
+  std::vector<SessionEvent> session_events;
+
+  // Writes what the cores have to say, reads what came, runs their timers.
+  void step(std::chrono::milliseconds wait) {
+    connection.write(relay.take_output());
+    if (session) connection.write(session->take_output());
+    const std::string bytes = connection.read(wait);
+    const TimePoint now = std::chrono::steady_clock::now();
+    if (!bytes.empty()) {
+      REQUIRE_MESSAGE(relay.on_bytes(bytes, now), relay.error().message());
+      if (session) REQUIRE_MESSAGE(session->on_bytes(bytes, now), session->error().message());
+    }
+    if (relay.next_timeout() && *relay.next_timeout() <= now) relay.on_timeout(now);
+    if (session && session->next_timeout() && *session->next_timeout() <= now) session->on_timeout(now);
+    for (RelayEvent& e : relay.take_events()) relay_events.push_back(std::move(e));
+    if (session)
+      for (SessionEvent& e : session->take_events()) session_events.push_back(std::move(e));
+    connection.write(relay.take_output());
+    if (session) connection.write(session->take_output());
+  }
+};
+
+// Steps every side until `done` or 10 s.
+template <typename Done>
+bool run(std::vector<Side*> sides, Done done) {
+  const auto end = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < end) {
+    for (Side* s : sides) s->step(20ms);
+    if (done()) return true;
+  }
+  return false;
+}
+
+RelayConfig relay_config(const Relay& relay, const std::string& local, const std::string& password) {
+  RelayConfig c;
+  c.relay_uri = relay.uri();
+  c.local_uri = local;
+  c.username = "alice";
+  c.password = password;
+  return c;
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+const std::string alice_uri = "msrp://127.0.0.1:7001/alicesession;tcp";
+const std::string bob_uri = "msrp://127.0.0.1:7002/bobsession;tcp";
+
+}  // namespace
+
+TEST_CASE("AUTH: 401, then 200 with Use-Path and Expires") {
+  Relay relay;
+  Connection connection(relay.port());
+  RelayClient client(relay_config(relay, alice_uri, "msrppw"), counter(1));
+  REQUIRE(client.valid());
+  Side side{connection, client};
+  client.start(std::chrono::steady_clock::now());
+  REQUIRE_MESSAGE(run({&side}, [&] { return !side.relay_events.empty(); }), relay.log());
+  REQUIRE(side.relay_events.size() == 1);
+  const RelayEvent& e = side.relay_events[0];
+  REQUIRE_MESSAGE(e.kind == RelayEvent::Kind::authenticated, e.code << " " << e.reason << "\n" << relay.log());
+  // Two AUTHs: the first challenged, the second with the digest.
+  CHECK(count(connection.written, " AUTH\r\n") == 2);
+  CHECK(count(connection.written, "Authorization: Digest") == 1);
+  REQUIRE(e.use_path.size() == 1);
+  const std::string prefix = "msrp://127.0.0.1:" + std::to_string(relay.port()) + "/s";
+  CHECK(e.use_path[0].compare(0, prefix.size(), prefix) == 0);
+  CHECK(e.use_path[0].ends_with(";tcp"));
+  CHECK(e.expires == 3600);  // the config's maximum, granted when none is asked for
+  CHECK(client.use_path() == e.use_path);
+  MESSAGE("Use-Path: " << e.use_path[0] << ", Expires: " << e.expires);
+}
+
+TEST_CASE("AUTH with a wrong password fails") {
+  Relay relay;
+  Connection connection(relay.port());
+  RelayClient client(relay_config(relay, alice_uri, "wrongpw"), counter(2));
+  Side side{connection, client};
+  client.start(std::chrono::steady_clock::now());
+  REQUIRE(run({&side}, [&] { return !side.relay_events.empty(); }));
+  REQUIRE(side.relay_events.size() == 1);
+  const RelayEvent& e = side.relay_events[0];
+  CHECK(e.kind == RelayEvent::Kind::failed);
+  // The relay challenges the wrong digest again (pv_www_authenticate fails).
+  CHECK(e.code == 401);
+  CHECK(count(connection.written, " AUTH\r\n") == 2);
+  CHECK(!client.authenticated());
+  MESSAGE("wrong password: " << e.code << " " << e.reason);
+}
+
+TEST_CASE("AUTH asking for 30 s: 423 Min-Expires 60, then 60 s granted") {
+  Relay relay;
+  Connection connection(relay.port());
+  RelayConfig c = relay_config(relay, alice_uri, "msrppw");
+  c.expires = 30;
+  RelayClient client(c, counter(3));
+  Side side{connection, client};
+  client.start(std::chrono::steady_clock::now());
+  REQUIRE_MESSAGE(run({&side}, [&] { return !side.relay_events.empty(); }), relay.log());
+  REQUIRE(side.relay_events.size() == 1);
+  const RelayEvent& e = side.relay_events[0];
+  CHECK_MESSAGE(e.kind == RelayEvent::Kind::authenticated, e.code << " " << e.reason);
+  CHECK(e.expires == 60);
+  CHECK(count(connection.written, "Expires: 30\r\n") >= 1);
+  CHECK(count(connection.written, "Expires: 60\r\n") >= 1);
+}
+
+TEST_CASE("the authorization is renewed with a new AUTH before it expires") {
+  Relay relay;
+  Connection connection(relay.port());
+  RelayConfig c = relay_config(relay, alice_uri, "msrppw");
+  c.expires = 60;
+  c.refresh_margin = 59s;  // renew 1 s after the 200 instead of 30 s
+  RelayClient client(c, counter(8));
+  Side side{connection, client};
+  client.start(std::chrono::steady_clock::now());
+  REQUIRE_MESSAGE(run({&side}, [&] { return side.relay_events.size() >= 2; }), relay.log());
+  REQUIRE(side.relay_events.size() == 2);
+  for (const RelayEvent& e : side.relay_events) {
+    CHECK_MESSAGE(e.kind == RelayEvent::Kind::authenticated, e.code << " " << e.reason);
+    CHECK(e.expires == 60);
+    CHECK(e.use_path.size() == 1);
+  }
+  // Each AUTH challenged and answered: four in all, every one asking for 60 s.
+  CHECK(count(connection.written, " AUTH\r\n") == 4);
+  CHECK(count(connection.written, "Expires: 60\r\n") == 4);
+  MESSAGE("Use-Path before and after the renewal: " << side.relay_events[0].use_path[0] << " "
+                                                    << side.relay_events[1].use_path[0]);
+}
+
+TEST_CASE("alice sends to bob through the relay") {
+  Relay relay;
+  Connection alice_connection(relay.port());
+  Connection bob_connection(relay.port());
+  RelayClient alice_relay(relay_config(relay, alice_uri, "msrppw"), counter(4));
+  RelayClient bob_relay(relay_config(relay, bob_uri, "msrppw"), counter(5));
+  Side alice{alice_connection, alice_relay};
+  Side bob{bob_connection, bob_relay};
+  alice_relay.start(std::chrono::steady_clock::now());
+  bob_relay.start(std::chrono::steady_clock::now());
+  REQUIRE_MESSAGE(run({&alice, &bob}, [&] { return !alice.relay_events.empty() && !bob.relay_events.empty(); }),
+                  relay.log());
+  REQUIRE(alice_relay.authenticated());
+  REQUIRE(bob_relay.authenticated());
+  CHECK(alice_relay.use_path() != bob_relay.use_path());  // one relay URI per client connection
+
+  // What each puts in its SDP a=path: the Use-Path, then its own URI. Alice's
+  // To-Path is bob's a=path.
+  SessionConfig alice_config;
+  alice_config.local_uri = alice_uri;
+  alice_config.remote_path = bob_relay.use_path();
+  alice_config.remote_path.push_back(bob_uri);
+  SessionConfig bob_config;
+  bob_config.local_uri = bob_uri;
+  bob_config.remote_path = alice_relay.use_path();
+  bob_config.remote_path.push_back(alice_uri);
+  MsrpSession alice_session(alice_config, counter(6));
+  MsrpSession bob_session(bob_config, counter(7));
+  REQUIRE(alice_session.valid());
+  REQUIRE(bob_session.valid());
+  alice.session = &alice_session;
+  bob.session = &bob_session;
+
+  OutgoingMessage message;
+  message.content_type = "text/plain";
+  message.body = "Hello bob, through the relay.";
+  const std::string id = alice_session.send_message(message, std::chrono::steady_clock::now());
+  REQUIRE_MESSAGE(run({&alice, &bob}, [&] { return !alice.session_events.empty() && !bob.session_events.empty(); }),
+                  relay.log());
+  REQUIRE(bob.session_events.size() == 1);
+  CHECK(bob.session_events[0].kind == SessionEvent::Kind::message_received);
+  CHECK(bob.session_events[0].message_id == id);
+  CHECK(bob.session_events[0].content_type == "text/plain");
+  CHECK(bob.session_events[0].body == message.body);
+  // The relay took its URI off To-Path and put it before alice's in From-Path (RFC 4976 §7.2).
+  CHECK_MESSAGE(count(bob_connection.received, "From-Path: " + bob_relay.use_path()[0] + " " + alice_uri + "\r\n") == 1,
+                bob_connection.received);
+  // The relay's own 200 confirms the hop (RFC 4976 §7.1 relays answer SEND).
+  REQUIRE(alice.session_events.size() == 1);
+  CHECK(alice.session_events[0].kind == SessionEvent::Kind::delivered);
+  CHECK(alice.session_events[0].message_id == id);
+
+  // And back: bob answers alice along her a=path.
+  message.body = "Hello alice.";
+  bob_session.send_message(message, std::chrono::steady_clock::now());
+  alice.session_events.clear();
+  bob.session_events.clear();
+  REQUIRE(run({&alice, &bob}, [&] { return !alice.session_events.empty() && !bob.session_events.empty(); }));
+  REQUIRE(alice.session_events.size() == 1);
+  CHECK(alice.session_events[0].kind == SessionEvent::Kind::message_received);
+  CHECK(alice.session_events[0].body == "Hello alice.");
+  CHECK(bob.session_events[0].kind == SessionEvent::Kind::delivered);
+}
