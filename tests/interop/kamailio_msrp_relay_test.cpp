@@ -2,12 +2,15 @@
 // with peers/kamailio/msrp-relay.cfg (RFC 4976 digest AUTH, Use-Path,
 // Expires, relaying by the session id of the relay's own URI), started by
 // the test on a free loopback port. Plain blocking POSIX sockets; the test
-// fails (never skips) when Kamailio is missing.
+// fails (never skips) when Kamailio is missing. The relayed call is
+// captured by tshark, which must decode our MSRP with no malformed frame.
 #include <doctest/doctest.h>
 
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -53,6 +56,31 @@ int connect_to(std::uint16_t port) {
     return -1;
   }
   return fd;
+}
+
+// Runs a program to its end; its output (stdout and stderr).
+std::string output_of(const std::vector<std::string>& argv, const std::string& log_path) {
+  ChildProcess child;
+  REQUIRE(child.start(argv, log_path).empty());
+  for (int i = 0; i < 3000 && child.running(); ++i) std::this_thread::sleep_for(10ms);
+  return cosip::test::read_whole(log_path);
+}
+
+// Lines of tshark's output, its warning about running as root left out.
+std::size_t line_count(const std::string& text) {
+  std::size_t n = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    if (end > at && text.compare(at, 15, "Running as user") != 0) ++n;
+    at = end + 1;
+  }
+  return n;
+}
+
+std::size_t occurrences(const std::string& text, const std::string& word) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + word.size())) ++n;
+  return n;
 }
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
@@ -115,6 +143,7 @@ class Relay {
   Relay& operator=(const Relay&) = delete;
 
   std::uint16_t port() const { return port_; }
+  const std::string& dir() const { return dir_; }
   std::string uri() const { return "msrp://127.0.0.1:" + std::to_string(port_) + ";tcp"; }
   std::string log() const { return kamailio_.log(); }
 
@@ -306,6 +335,16 @@ TEST_CASE("the authorization is renewed with a new AUTH before it expires") {
 
 TEST_CASE("alice sends to bob through the relay") {
   Relay relay;
+  // tshark on the relay's port from before the first connection.
+  const std::string tshark = cosip::test::find_program("tshark");
+  REQUIRE_MESSAGE(!tshark.empty(), "tshark is not installed (package tshark)");
+  const std::string pcap = relay.dir() + "/relay.pcap";
+  ChildProcess capture;
+  REQUIRE(capture.start({tshark, "-i", "lo", "-f", "tcp port " + std::to_string(relay.port()), "-w", pcap, "-q"},
+                        relay.dir() + "/tshark.log")
+              .empty());
+  for (int i = 0; i < 100 && cosip::test::read_whole(relay.dir() + "/tshark.log").find("Capturing") == std::string::npos; ++i)
+    std::this_thread::sleep_for(100ms);
   Connection alice_connection(relay.port());
   Connection bob_connection(relay.port());
   RelayClient alice_relay(relay_config(relay, alice_uri, "msrppw"), counter(4));
@@ -366,4 +405,24 @@ TEST_CASE("alice sends to bob through the relay") {
   CHECK(alice.session_events[0].kind == SessionEvent::Kind::message_received);
   CHECK(alice.session_events[0].body == "Hello alice.");
   CHECK(bob.session_events[0].kind == SessionEvent::Kind::delivered);
+
+  // tshark decodes what went over the relay's port as MSRP: the AUTHs, the
+  // SENDs both ways and their responses, nothing malformed.
+  std::this_thread::sleep_for(500ms);
+  capture.stop(SIGINT);
+  const std::vector<std::string> decode = {tshark, "-r", pcap, "-d", "tcp.port==" + std::to_string(relay.port()) + ",msrp"};
+  std::vector<std::string> fields = decode, malformed = decode;
+  // One line per frame; a frame may hold several MSRP messages.
+  fields.insert(fields.end(), {"-Y", "msrp", "-T", "fields", "-e", "msrp.method", "-e", "msrp.status.code"});
+  malformed.insert(malformed.end(), {"-Y", "_ws.malformed"});
+  const std::string seen = output_of(fields, relay.dir() + "/fields.txt");
+  const std::string bad = output_of(malformed, relay.dir() + "/malformed.txt");
+  MESSAGE("tshark: " << occurrences(seen, "AUTH") << " AUTH, " << occurrences(seen, "SEND") << " SEND, "
+                     << occurrences(seen, "200") << " 200, " << occurrences(seen, "401") << " 401, " << line_count(bad)
+                     << " malformed frames");
+  CHECK(occurrences(seen, "AUTH") == 4);  // two per client: unauthenticated, then with credentials
+  CHECK(occurrences(seen, "401") == 2);
+  CHECK(occurrences(seen, "SEND") == 4);  // each message into the relay and out of it
+  CHECK(occurrences(seen, "200") >= 6);   // two AUTHs, and each SEND on each hop
+  CHECK_MESSAGE(line_count(bad) == 0, bad);
 }
