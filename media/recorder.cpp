@@ -28,7 +28,7 @@ std::string default_recording_name(std::string_view local_user, std::string_view
   const auto day = std::chrono::floor<std::chrono::days>(timestamp);
   const std::chrono::year_month_day date{day};
   const std::chrono::hh_mm_ss time{timestamp - day};
-  char stamp[32];
+  char stamp[48];  // room for any value the types can hold, not just real dates (-Wformat-truncation at -O3)
   std::snprintf(stamp, sizeof stamp, "%04d%02u%02u-%02ld%02ld%02ld", static_cast<int>(date.year()),
                 static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                 static_cast<long>(time.hours().count()), static_cast<long>(time.minutes().count()),

@@ -48,7 +48,7 @@ baresip -f "$work/cfg" >"$work/baresip.log" 2>&1 &
 baresip_pid=$!
 python3 tests/interop/tools/baresip_ctrl.py "$ctrl_port" CALL_ESTABLISHED sndcode 42 --timeout 15 >/dev/null 2>&1 &
 sleep 1
-$cosip call "sip:uas@127.0.0.1:$sip_port" --audio --codec opus --srtp mandatory --dtmf 159 --hangup-ms 3000 \
+$cosip call "sip:uas@127.0.0.1:$sip_port" --audio --codec opus --srtp mandatory --dtmf 159 --hangup-ms 4000 \
   --record "$work/call.wav" --expect-tone 1000 --expect-dtmf 42
 echo "--- the recording (both directions mixed): 440 Hz share $(python3 tests/interop/tools/wav_tone.py share "$work/call.wav" 440 | cut -d' ' -f1), 1000 Hz share $(python3 tests/interop/tools/wav_tone.py share "$work/call.wav" 1000 | cut -d' ' -f1)"
 echo "--- what baresip heard: $(python3 tests/interop/tools/wav_tone.py share "$(ls "$work"/rec/*-dec.wav | head -1)" 440 | cut -d' ' -f1) of its decoded audio at 440 Hz; digits $(grep -o "received event: '.' (end=1)" "$work/baresip.log" | cut -d"'" -f2 | tr -d '\n')"
