@@ -45,9 +45,10 @@ inline std::string find_program(const std::string& name) {
   return {};
 }
 
-// A UDP port free on 127.0.0.1 right now (the kernel's pick for port 0).
-inline std::uint16_t free_udp_port() {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+// A port free on 127.0.0.1 right now for `type` (SOCK_DGRAM, SOCK_STREAM):
+// the kernel's pick for port 0.
+inline std::uint16_t free_port(int type) {
+  const int fd = socket(AF_INET, type, 0);
   if (fd < 0) return 0;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -60,6 +61,8 @@ inline std::uint16_t free_udp_port() {
   close(fd);
   return port;
 }
+
+inline std::uint16_t free_udp_port() { return free_port(SOCK_DGRAM); }
 
 class ChildProcess {
  public:

@@ -28,22 +28,6 @@ using cosip::test::ChildProcess;
 
 namespace {
 
-// A TCP port free on 127.0.0.1 right now.
-std::uint16_t free_tcp_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  std::uint16_t port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
-
 int connect_to(std::uint16_t port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
@@ -99,7 +83,7 @@ class Relay {
     char dir_template[] = "/tmp/cosip-msrp-relay-XXXXXX";
     REQUIRE(mkdtemp(dir_template) != nullptr);
     dir_ = dir_template;
-    port_ = free_tcp_port();
+    port_ = cosip::test::free_port(SOCK_STREAM);
     REQUIRE(port_ != 0);
     const std::string kamailio = cosip::test::find_program("kamailio");
     REQUIRE_MESSAGE(!kamailio.empty(), "kamailio is not installed (package kamailio)");
