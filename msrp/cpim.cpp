@@ -281,23 +281,28 @@ class Unwrapper {
   // the decoded text goes to `out`, `i` past the closing quote.
   bool quoted_string(std::string_view line, std::size_t& i, std::size_t start, std::string& out) {
     ++i;
-    while (i < line.size() && line[i] != '"') {
-      const auto u = static_cast<unsigned char>(line[i]);
-      if (u == '\\') {
-        if (!escape(line, i, start, out)) return false;
-      } else if (u >= 0x80) {
-        const std::size_t n = utf8_sequence(line, i);
-        if (n == 0) return fail(CpimErrc::bad_value, start + i, "not UTF-8");
-        out.append(line.substr(i, n));
-        i += n;
-      } else if (u < 0x20 || u == 0x7f) {
-        return fail(CpimErrc::bad_value, start + i, "control character in a String");
-      } else {
-        out += static_cast<char>(u);
-        ++i;
-      }
-    }
+    while (i < line.size() && line[i] != '"')
+      if (!decode_char(line, i, start, out, "control character in a String")) return false;
     if (i >= line.size()) return fail(CpimErrc::bad_value, start + i, "unterminated String");
+    ++i;
+    return true;
+  }
+
+  // One character of a String or a header value at `i`: an escape, a UTF-8
+  // sequence or a printable ASCII character, decoded into `out`; `i` moves past it.
+  bool decode_char(std::string_view text, std::size_t& i, std::size_t start, std::string& out,
+                   const char* control_detail) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    if (u == '\\') return escape(text, i, start, out);
+    if (u >= 0x80) {
+      const std::size_t n = utf8_sequence(text, i);
+      if (n == 0) return fail(CpimErrc::bad_value, start + i, "not UTF-8");
+      out.append(text.substr(i, n));
+      i += n;
+      return true;
+    }
+    if (u < 0x20 || u == 0x7f) return fail(CpimErrc::bad_value, start + i, control_detail);
+    out += static_cast<char>(u);
     ++i;
     return true;
   }
@@ -335,22 +340,8 @@ class Unwrapper {
 
   // Header-value = *HEADERCHAR; HEADERCHAR = UCS-no-CTL / Escape
   bool decode_value(std::string_view value, std::size_t start, std::string& out) {
-    for (std::size_t i = 0; i < value.size();) {
-      const auto u = static_cast<unsigned char>(value[i]);
-      if (u == '\\') {
-        if (!escape(value, i, start, out)) return false;
-      } else if (u >= 0x80) {
-        const std::size_t n = utf8_sequence(value, i);
-        if (n == 0) return fail(CpimErrc::bad_value, start + i, "not UTF-8");
-        out.append(value.substr(i, n));
-        i += n;
-      } else if (u < 0x20 || u == 0x7f) {
-        return fail(CpimErrc::bad_value, start + i, "control character in a header value");
-      } else {
-        out += static_cast<char>(u);
-        ++i;
-      }
-    }
+    for (std::size_t i = 0; i < value.size();)
+      if (!decode_char(value, i, start, out, "control character in a header value")) return false;
     return true;
   }
 
