@@ -90,7 +90,7 @@ std::vector<ChatNotification> ChatStream::on_session_events(const std::vector<Se
       on_message(e, out);
       continue;
     }
-    if (e.kind == SessionEvent::Kind::chunk_received) continue;
+    if (e.kind == SessionEvent::Kind::chunk_received || e.kind == SessionEvent::Kind::interrupted) continue;
     if (const auto silent = std::find(silent_ids_.begin(), silent_ids_.end(), e.message_id); silent != silent_ids_.end()) {
       silent_ids_.erase(silent);
       continue;

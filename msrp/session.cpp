@@ -35,7 +35,7 @@ MsrpSession::MsrpSession(SessionConfig config, std::function<std::uint64_t()> ra
 
 void MsrpSession::append_chunk(const std::string& message_id, std::string_view content_type, std::string_view chunk,
                                std::uint64_t start, std::uint64_t total, ReportRequest success, ReportRequest failure,
-                               bool last) {
+                               EndFlag flag) {
   const std::string transaction_id = choose_transaction_id(chunk, random_);
   ByteRange range;
   range.start = start;
@@ -45,9 +45,9 @@ void MsrpSession::append_chunk(const std::string& message_id, std::string_view c
                                total == 0 ? std::string_view() : content_type);
   if (success != ReportRequest::no) head.success_report = success;
   if (failure != ReportRequest::yes) head.failure_report = failure;
-  output_ += serialize(head, chunk, last ? EndFlag::complete : EndFlag::more);
+  output_ += serialize(head, chunk, flag);
   if (failure != ReportRequest::no) {
-    transactions_[transaction_id] = Transaction{message_id, last, now_ + config_.transaction_timeout};
+    transactions_[transaction_id] = Transaction{message_id, flag == EndFlag::complete, now_ + config_.transaction_timeout};
     ++sending_[message_id].unanswered;
   }
 }
@@ -63,7 +63,7 @@ std::string MsrpSession::send_message(OutgoingMessage message, TimePoint now) {
     const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(config_.chunk_size, total - (start - 1)));
     const std::string_view chunk = std::string_view(message.body).substr(static_cast<std::size_t>(start - 1), length);
     append_chunk(message_id, message.content_type, chunk, start, total, message.success_report,
-                 message.failure_report, start - 1 + length == total);
+                 message.failure_report, start - 1 + length == total ? EndFlag::complete : EndFlag::more);
     start += length;
   } while (start - 1 < total);
   sending_[message_id].all_chunks_made = true;
@@ -83,6 +83,32 @@ std::string MsrpSession::send_stream(OutgoingStream stream, TimePoint now) {
   return message_id;
 }
 
+void MsrpSession::interrupt(const std::string& message_id, TimePoint now) {
+  now_ = now;
+  const auto s = std::find_if(streaming_.begin(), streaming_.end(),
+                              [&](const Streaming& m) { return m.message_id == message_id; });
+  // §7.1.1: a chunk ending with '#' tells the receiver the message is
+  // abandoned; a message whose last chunk is out cannot be taken back.
+  if (s != streaming_.end() && s->sent > 0) {
+    append_chunk(message_id, s->stream.content_type, {}, s->sent + 1, s->stream.size, ReportRequest::no,
+                 ReportRequest::no, EndFlag::interrupted);
+  }
+  if (s != streaming_.end()) streaming_.erase(s);
+  fail_message(message_id, 0, "cancelled");
+}
+
+void MsrpSession::refuse(const std::string& message_id) {
+  if (!receiving_.contains(message_id) && !(incoming_ == Incoming::deliver && incoming_id_ == message_id)) return;
+  receiving_.erase(message_id);
+  refused_.insert(message_id);
+  // §7.1.1: a 413 asks the sender to stop sending the message; it may go
+  // before the chunk being received has ended.
+  if (incoming_ == Incoming::deliver && incoming_id_ == message_id) {
+    respond(413);
+    incoming_ = Incoming::refused;
+  }
+}
+
 void MsrpSession::make_stream_chunks() {
   while (!streaming_.empty() && output_.size() < config_.output_budget) {
     Streaming& s = streaming_.front();
@@ -99,7 +125,7 @@ void MsrpSession::make_stream_chunks() {
     }
     const bool last = s.sent + length == s.stream.size;
     append_chunk(s.message_id, s.stream.content_type, chunk_buffer_, s.sent + 1, s.stream.size,
-                 s.stream.success_report, ReportRequest::yes, last);
+                 s.stream.success_report, ReportRequest::yes, last ? EndFlag::complete : EndFlag::more);
     s.sent += length;
     if (last) {
       sending_[s.message_id].all_chunks_made = true;
@@ -145,6 +171,11 @@ void MsrpSession::on_head() {
     case Method::send: break;
   }
   incoming_id_ = std::string(head.message_id);
+  if (refused_.contains(incoming_id_)) {  // chunks of a message we stopped
+    respond(413);
+    incoming_ = Incoming::refused;
+    return;
+  }
   const ByteRange range = head.byte_range.value_or(ByteRange{});
   if (range.total != ByteRange::unknown && range.total > config_.max_message_size) {
     respond(413);
@@ -203,6 +234,8 @@ void MsrpSession::on_end(EndFlag flag) {
   respond(200);
   if (flag == EndFlag::interrupted) {  // the sender abandoned the message
     receiving_.erase(incoming_id_);
+    events_.push_back(SessionEvent{SessionEvent::Kind::interrupted, incoming_id_, {}, {}, 0,
+                                   "the sender interrupted the message", 0, 0});
     return;
   }
   Receiving& r = receiving_[incoming_id_];

@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -74,7 +75,8 @@ struct SessionEvent {
     chunk_received,    // with stream_incoming: the next piece of a message
     message_received,  // a whole message came in
     delivered,         // ours: a 200 for its last chunk, or a REPORT 200
-    not_delivered,     // ours: an error response, a REPORT with an error, a timeout, the connection lost
+    not_delivered,     // ours: an error response, a REPORT with an error, a timeout, the connection lost, interrupt()
+    interrupted,       // theirs: the sender abandoned a message (a chunk ended with '#')
   };
   Kind kind = Kind::message_received;
   std::string message_id;
@@ -103,6 +105,13 @@ class MsrpSession {
   // Queues a streamed message: its chunks are made as the output drains
   // (take_output), output_budget bytes ahead. Returns its Message-ID.
   std::string send_stream(OutgoingStream stream, TimePoint now);
+
+  // Abandons a message of ours: a streamed one still being chunked gets a
+  // last, empty chunk ending with '#'; it fails at once with "cancelled".
+  void interrupt(const std::string& message_id, TimePoint now);
+  // Stops receiving a message of theirs: its chunks, the one coming in
+  // included, are answered 413 and never delivered.
+  void refuse(const std::string& message_id);
 
   // Bytes from the connection. False when the stream is broken (a syntax
   // error: the parser cannot resynchronise); error() says why and the
@@ -153,7 +162,8 @@ class MsrpSession {
   // One SEND chunk (bytes start.. of a message of `total`) into the output,
   // its transaction tracked unless Failure-Report: no.
   void append_chunk(const std::string& message_id, std::string_view content_type, std::string_view chunk,
-                    std::uint64_t start, std::uint64_t total, ReportRequest success, ReportRequest failure, bool last);
+                    std::uint64_t start, std::uint64_t total, ReportRequest success, ReportRequest failure,
+                    EndFlag flag);
   void make_stream_chunks();
 
   struct Streaming {
@@ -183,6 +193,7 @@ class MsrpSession {
   std::map<std::string, Transaction, std::less<>> transactions_;  // ours, by transaction id
   std::map<std::string, Sending, std::less<>> sending_;           // ours, by Message-ID
   std::map<std::string, Receiving, std::less<>> receiving_;       // theirs, by Message-ID
+  std::set<std::string, std::less<>> refused_;                    // theirs we stopped (refuse())
   std::string output_;
   std::vector<SessionEvent> events_;
 };

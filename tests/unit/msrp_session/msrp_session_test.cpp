@@ -216,7 +216,10 @@ TEST_CASE("msrp session: an interrupted message is dropped; an error response fa
   REQUIRE(bob.on_bytes("MSRP tid4xx SEND\r\n" + head_to_bob +
                            "Message-ID: msg4xx\r\nByte-Range: 1-3/10\r\nContent-Type: text/plain\r\n\r\nabc\r\n-------tid4xx#\r\n",
                        t0));
-  CHECK(bob.take_events().empty());
+  const auto dropped = bob.take_events();
+  REQUIRE(dropped.size() == 1);  // not delivered: only the news that it was dropped
+  CHECK(dropped[0].kind == Kind::interrupted);
+  CHECK(dropped[0].message_id == "msg4xx");
 
   MsrpSession alice(config(alice_uri, bob_uri), counter(11));
   OutgoingMessage m;
@@ -338,4 +341,95 @@ TEST_CASE("msrp session: a stream whose source ends early fails, and stops") {
   CHECK(events[0].kind == Kind::not_delivered);
   CHECK(events[0].message_id == id);
   CHECK(alice.take_output().empty());
+}
+
+namespace {
+
+// A streamed message of `size` bytes of 'x'.
+OutgoingStream pattern_stream(std::uint64_t size) {
+  OutgoingStream stream;
+  stream.content_type = "application/octet-stream";
+  stream.size = size;
+  stream.read = [size](std::uint64_t offset, std::span<char> out) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), size - offset));
+    std::fill_n(out.begin(), n, 'x');
+    return n;
+  };
+  return stream;
+}
+
+}  // namespace
+
+TEST_CASE("msrp session: interrupting a stream ends it with '#'; the receiver hears of it") {
+  SessionConfig a = config(alice_uri, bob_uri, 1000);
+  a.output_budget = 3000;
+  SessionConfig b = config(bob_uri, alice_uri);
+  b.stream_incoming = true;
+  b.max_message_size = 1 << 20;
+  MsrpSession alice(a, counter(30));
+  MsrpSession bob(b, counter(31));
+  const std::string id = alice.send_stream(pattern_stream(100000), t0);
+  REQUIRE(bob.on_bytes(alice.take_output(), t0));
+  std::uint64_t received = 0;
+  for (const SessionEvent& e : bob.take_events()) {
+    REQUIRE(e.kind == Kind::chunk_received);
+    received += e.body.size();
+  }
+  CHECK(received >= 3000);
+  CHECK(received < 100000);
+
+  alice.interrupt(id, t0);
+  auto events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Kind::not_delivered);
+  CHECK(events[0].message_id == id);
+  CHECK(events[0].reason == "cancelled");
+  const std::vector<Message> last = parse_all(alice.take_output());
+  REQUIRE(last.size() == 1);  // no chunk after the interrupting one
+  CHECK(last[0].flag == EndFlag::interrupted);
+  CHECK(last[0].body.empty());
+  REQUIRE(last[0].head.get().byte_range);
+  CHECK(last[0].head.get().byte_range->start == received + 1);
+  CHECK(last[0].head.get().byte_range->total == 100000);
+
+  REQUIRE(bob.on_bytes(serialize(last[0].head.get(), last[0].body, last[0].flag), t0));
+  events = bob.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Kind::interrupted);
+  CHECK(events[0].message_id == last[0].head.get().message_id);
+  // Responses still in flight for the earlier chunks change nothing.
+  REQUIRE(alice.on_bytes(bob.take_output(), t0));
+  CHECK(alice.take_events().empty());
+  CHECK(alice.pending_transactions() == 0);
+}
+
+TEST_CASE("msrp session: a refused message gets 413, which stops the sender") {
+  SessionConfig a = config(alice_uri, bob_uri, 1000);
+  a.output_budget = 3000;
+  SessionConfig b = config(bob_uri, alice_uri);
+  b.stream_incoming = true;
+  b.max_message_size = 1 << 20;
+  MsrpSession alice(a, counter(32));
+  MsrpSession bob(b, counter(33));
+  const std::string id = alice.send_stream(pattern_stream(100000), t0);
+  const std::string first = alice.take_output();
+  // Bob stops the message while its first chunk is half read.
+  REQUIRE(bob.on_bytes(std::string_view(first).substr(0, 500), t0));
+  const auto pieces = bob.take_events();
+  REQUIRE(!pieces.empty());
+  bob.refuse(pieces.front().message_id);
+  REQUIRE(bob.on_bytes(std::string_view(first).substr(500), t0));
+  CHECK(bob.take_events().empty());  // nothing more of it is delivered
+  const std::vector<Message> responses = parse_all(bob.take_output());
+  REQUIRE(!responses.empty());
+  CHECK(responses[0].head.get().status_code == 413);
+  for (const Message& r : responses) CHECK(r.head.get().status_code == 413);
+
+  REQUIRE(alice.on_bytes(serialize(responses[0].head.get(), {}, EndFlag::complete), t0));
+  const auto events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Kind::not_delivered);
+  CHECK(events[0].message_id == id);
+  CHECK(events[0].code == 413);
+  CHECK(alice.take_output().empty());  // no more chunks of it
 }
