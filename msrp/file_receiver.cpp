@@ -61,6 +61,46 @@ std::optional<std::string> sha1_file_selector_hash(const std::string& path, std:
   return text;
 }
 
+std::unique_ptr<FileSource> FileSource::open(const std::string& path, std::string content_type, std::string& error) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    error = system_error("cannot read", path);
+    if (fd >= 0) ::close(fd);
+    return nullptr;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    error = "not a regular file: \"" + path + "\"";
+    ::close(fd);
+    return nullptr;
+  }
+  std::optional<std::string> sha1 = sha1_file_selector_hash(path, error);
+  if (!sha1) {
+    ::close(fd);
+    return nullptr;
+  }
+  FileDescription d;
+  const std::size_t slash = path.find_last_of('/');
+  d.name = slash == std::string::npos ? path : path.substr(slash + 1);
+  d.content_type = content_type.empty() ? "application/octet-stream" : std::move(content_type);
+  d.size = static_cast<std::uint64_t>(st.st_size);
+  d.sha1 = std::move(*sha1);
+  return std::unique_ptr<FileSource>(new FileSource(fd, std::move(d)));
+}
+
+FileSource::~FileSource() { ::close(fd_); }
+
+std::size_t FileSource::read(std::uint64_t offset, std::span<char> out) const {
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  return done;
+}
+
 std::unique_ptr<FileReceiver> FileReceiver::create(const std::string& directory, std::string_view announced_name,
                                                    std::uint64_t size, std::string sha1, std::string& error) {
   std::string name = sanitize_file_name(announced_name);

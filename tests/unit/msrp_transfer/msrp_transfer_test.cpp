@@ -1,7 +1,9 @@
 // Receiving a file over MSRP without losing or corrupting it: which bytes
 // arrived (chunks out of order, overlapping, repeated), the name it gets on
 // disk (sanitized, never overwriting), and the temporary file that becomes
-// the final one only when whole and with the announced SHA-1.
+// the final one only when whole and with the announced SHA-1. Then the
+// file-transfer stream end to end between two sessions in memory: the
+// file-selector, progress, delivery, and cancel from either side.
 #include <doctest/doctest.h>
 
 #include <dirent.h>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "msrp/file_name.hpp"
+#include "msrp/file_transfer.hpp"
 #include "msrp/file_receiver.hpp"
 #include "msrp/received_ranges.hpp"
 
@@ -224,4 +227,260 @@ TEST_CASE("file receiver: a directory it cannot write in is a clear error") {
   std::string error;
   CHECK_FALSE(FileReceiver::create("/nonexistent-dir", "a.txt", 1, "", error));
   CHECK(error.find("/nonexistent-dir") != std::string::npos);
+}
+
+TEST_CASE("file-selector: written and read back, the name percent-encoded where the grammar wants it") {
+  FileDescription file;
+  file.name = "report \"final\" 100%.pdf";
+  file.content_type = "application/pdf";
+  file.size = 123456;
+  file.sha1 = abc_sha1;
+  const std::string value = encode_file_selector(file);
+  CHECK(value == "name:\"report %22final%22 100%25.pdf\" type:application/pdf size:123456 hash:sha-1:" + abc_sha1);
+  FileDescription back;
+  std::string error;
+  REQUIRE(decode_file_selector(value, back, error));
+  CHECK(back.name == file.name);
+  CHECK(back.content_type == file.content_type);
+  CHECK(back.size == file.size);
+  CHECK(back.sha1 == file.sha1);
+
+  CHECK_FALSE(decode_file_selector("name:\"a.txt\" type:text/plain", back, error));
+  CHECK(error == "the file-selector gives no size");
+  CHECK_FALSE(decode_file_selector("name:\"a.txt size:3", back, error));
+  CHECK(error.starts_with("malformed file-selector: "));
+  REQUIRE(decode_file_selector("name:\"a%2.txt\" size:3 hash:sha-256:AB:CD", back, error));
+  CHECK(back.name == "a%2.txt");  // not an escape: kept
+  CHECK(back.sha1.empty());       // a hash we cannot check
+  CHECK(back.content_type == "application/octet-stream");
+}
+
+namespace {
+
+const TimePoint t0{std::chrono::seconds(1000)};
+
+std::function<std::uint64_t()> counter(std::uint64_t seed) {
+  return [n = seed]() mutable { return n += 0x9e3779b97f4a7c15ULL; };
+}
+
+const std::string alice_uri = "msrp://127.0.0.1:7001/alicefile;tcp";
+const std::string bob_uri = "msrp://127.0.0.1:7002/bobfile;tcp";
+
+// Alice sends `content` as a file to Bob, who saves it in `dir`; the two
+// sessions exchange what they write, a round at a time.
+struct Transfer {
+  std::string source_path;
+  std::unique_ptr<FileSource> source;
+  std::unique_ptr<MsrpSession> alice, bob;
+  std::unique_ptr<OutgoingFileTransfer> sending;
+  std::unique_ptr<IncomingFileTransfer> receiving;
+  std::vector<FileTransferNotification> sent, received;
+
+  Transfer(const TempDir& from, const TempDir& to, const std::string& content, std::string announced_sha1 = "?") {
+    source_path = from.path + "/holiday photo.jpg";
+    std::ofstream(source_path, std::ios::binary) << content;
+    std::string error;
+    source = FileSource::open(source_path, "image/jpeg", error);
+    REQUIRE(source);
+    SessionConfig a;
+    a.local_uri = alice_uri;
+    a.remote_path = {bob_uri};
+    a.chunk_size = 4096;
+    a.output_budget = 16384;
+    SessionConfig b;
+    b.local_uri = bob_uri;
+    b.remote_path = {alice_uri};
+    b.stream_incoming = true;
+    b.max_message_size = 1ULL << 30;
+    alice = std::make_unique<MsrpSession>(a, counter(1));
+    bob = std::make_unique<MsrpSession>(b, counter(2));
+    FileDescription offered = source->description();
+    if (announced_sha1 != "?") offered.sha1 = announced_sha1;
+    // What Bob knows of the file comes from the SDP offer.
+    FileDescription answered;
+    REQUIRE(decode_file_selector(encode_file_selector(offered), answered, error));
+    auto receiver = FileReceiver::create(to.path, answered.name, answered.size, answered.sha1, error);
+    REQUIRE(receiver);
+    const FileSource* s = source.get();
+    sending = std::make_unique<OutgoingFileTransfer>(
+        offered, [s](std::uint64_t offset, std::span<char> out) { return s->read(offset, out); }, *alice);
+    receiving = std::make_unique<IncomingFileTransfer>(answered, std::move(receiver), *bob);
+    sending->start(t0);
+  }
+
+  // One round: Alice's output to Bob, Bob's to Alice. False when both were silent.
+  bool round() {
+    const std::string to_bob = alice->take_output();
+    REQUIRE(bob->on_bytes(to_bob, t0));
+    receiving->on_session_events(bob->take_events());
+    const std::string to_alice = bob->take_output();
+    REQUIRE(alice->on_bytes(to_alice, t0));
+    sending->on_session_events(alice->take_events());
+    collect();
+    return !to_bob.empty() || !to_alice.empty();
+  }
+  void collect() {
+    for (auto& n : sending->take_notifications()) sent.push_back(std::move(n));
+    for (auto& n : receiving->take_notifications()) received.push_back(std::move(n));
+  }
+  std::uint64_t received_so_far() const {
+    std::uint64_t n = 0;
+    for (const auto& p : received)
+      if (p.name == "MSRPFileTransferGotProgress") n = p.transferred;
+    return n;
+  }
+  static const FileTransferNotification* last(const std::vector<FileTransferNotification>& v) {
+    return v.empty() ? nullptr : &v.back();
+  }
+};
+
+std::string sample_content(std::size_t size) {
+  std::string content(size, '\0');
+  std::uint32_t x = 2463534242u;
+  for (char& c : content) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  return content;
+}
+
+}  // namespace
+
+TEST_CASE("file transfer: a file arrives whole under its name, with progress on both sides") {
+  TempDir from, to;
+  const std::string content = sample_content(1000000);
+  Transfer t(from, to, content);
+  CHECK(t.source->description().name == "holiday photo.jpg");
+  CHECK(t.source->description().size == 1000000);
+  CHECK(t.source->description().sha1.size() == 59);
+  for (int i = 0; i < 10000 && t.round();) ++i;
+
+  const FileTransferNotification* got = Transfer::last(t.received);
+  REQUIRE(got);
+  CHECK(got->name == "MSRPFileTransferGotFile");
+  CHECK(got->path == to.path + "/holiday photo.jpg");
+  CHECK(got->file.sha1 == t.source->description().sha1);
+  CHECK(read_file(got->path) == content);
+  CHECK(to.files() == std::vector<std::string>{"holiday photo.jpg"});  // no temporary file left
+
+  const FileTransferNotification* delivered = Transfer::last(t.sent);
+  REQUIRE(delivered);
+  CHECK(delivered->name == "MSRPFileTransferDidDeliverFile");
+  CHECK(delivered->code == 200);
+  CHECK(t.sending->finished());
+  CHECK(t.receiving->finished());
+
+  // Progress rises by steps of about 1 % up to the whole file, on both sides.
+  for (const auto* side : {&t.sent, &t.received}) {
+    std::uint64_t previous = 0;
+    std::size_t steps = 0;
+    for (const auto& n : *side) {
+      if (n.name != "MSRPFileTransferGotProgress") continue;
+      CHECK(n.transferred > previous);
+      previous = n.transferred;
+      ++steps;
+    }
+    CHECK(previous == 1000000);
+    CHECK(steps >= 90);
+    CHECK(steps <= 101);
+  }
+}
+
+TEST_CASE("file transfer: cancelled by the sender mid-way, nothing stays with the receiver") {
+  TempDir from, to;
+  Transfer t(from, to, sample_content(1000000));
+  while (t.received_so_far() < 100000) REQUIRE(t.round());
+  t.sending->cancel(t0);
+  for (int i = 0; i < 100 && t.round();) ++i;
+  t.collect();
+  const FileTransferNotification* failed = Transfer::last(t.received);
+  REQUIRE(failed);
+  CHECK(failed->name == "MSRPFileTransferDidFail");
+  CHECK(failed->reason == "the sender cancelled the transfer");
+  CHECK(failed->transferred < 1000000);
+  CHECK(to.files().empty());
+  const FileTransferNotification* not_delivered = Transfer::last(t.sent);
+  REQUIRE(not_delivered);
+  CHECK(not_delivered->name == "MSRPFileTransferDidNotDeliverFile");
+  CHECK(not_delivered->reason == "cancelled");
+}
+
+TEST_CASE("file transfer: cancelled by the receiver mid-way, the sender hears 413 and stops") {
+  TempDir from, to;
+  Transfer t(from, to, sample_content(1000000));
+  while (t.received_so_far() < 100000) REQUIRE(t.round());
+  t.receiving->cancel();
+  t.collect();
+  CHECK(to.files().empty());
+  for (int i = 0; i < 100 && t.round();) ++i;
+  const FileTransferNotification* failed = Transfer::last(t.received);
+  REQUIRE(failed);
+  CHECK(failed->name == "MSRPFileTransferDidFail");
+  CHECK(failed->reason == "cancelled");
+  const FileTransferNotification* not_delivered = Transfer::last(t.sent);
+  REQUIRE(not_delivered);
+  CHECK(not_delivered->name == "MSRPFileTransferDidNotDeliverFile");
+  CHECK(not_delivered->code == 413);
+  CHECK(t.alice->take_output().empty());  // no more chunks
+  CHECK(to.files().empty());
+}
+
+TEST_CASE("file transfer: a hash that does not match, or a lost connection, leaves nothing") {
+  TempDir from, to;
+  SUBCASE("the announced SHA-1 differs") {
+    Transfer t(from, to, sample_content(50000), abc_sha1);
+    for (int i = 0; i < 1000 && t.round();) ++i;
+    const FileTransferNotification* failed = Transfer::last(t.received);
+    REQUIRE(failed);
+    CHECK(failed->name == "MSRPFileTransferDidFail");
+    CHECK(failed->reason.find("differs from the announced " + abc_sha1) != std::string::npos);
+    CHECK(to.files().empty());
+  }
+  SUBCASE("the connection drops") {
+    Transfer t(from, to, sample_content(1000000));
+    while (t.received_so_far() < 100000) REQUIRE(t.round());
+    t.receiving->on_connection_lost("the peer closed the connection");
+    t.alice->on_connection_lost("the peer closed the connection");
+    t.sending->on_session_events(t.alice->take_events());
+    t.collect();
+    CHECK(Transfer::last(t.received)->name == "MSRPFileTransferDidFail");
+    CHECK(Transfer::last(t.received)->reason == "the connection was lost: the peer closed the connection");
+    CHECK(Transfer::last(t.sent)->name == "MSRPFileTransferDidNotDeliverFile");
+    CHECK(to.files().empty());
+  }
+}
+
+TEST_CASE("file transfer: a sender that sends more than its file-selector said is stopped") {
+  TempDir to;
+  std::string error;
+  SessionConfig b;
+  b.local_uri = bob_uri;
+  b.remote_path = {alice_uri};
+  b.stream_incoming = true;
+  MsrpSession bob(b, counter(3));
+  FileDescription announced;
+  announced.name = "small.txt";
+  announced.size = 10;
+  IncomingFileTransfer receiving(announced, FileReceiver::create(to.path, "small.txt", 10, "", error), bob);
+  REQUIRE(bob.on_bytes("MSRP tid1 SEND\r\nTo-Path: " + bob_uri + "\r\nFrom-Path: " + alice_uri +
+                           "\r\nMessage-ID: msg1\r\nByte-Range: 1-5/5000\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+                           "-------tid1+\r\n",
+                       t0));
+  receiving.on_session_events(bob.take_events());
+  const auto notifications = receiving.take_notifications();
+  REQUIRE(notifications.size() == 1);
+  CHECK(notifications[0].name == "MSRPFileTransferDidFail");
+  CHECK(notifications[0].reason == "the peer sends 5000 bytes where its file-selector announced 10");
+  CHECK(to.files().empty());
+  // The chunk was answered before its bytes reached the transfer; the
+  // next one gets 413, which stops the sender.
+  bob.take_output();
+  REQUIRE(bob.on_bytes("MSRP tid2 SEND\r\nTo-Path: " + bob_uri + "\r\nFrom-Path: " + alice_uri +
+                           "\r\nMessage-ID: msg1\r\nByte-Range: 6-10/5000\r\nContent-Type: text/plain\r\n\r\nworld\r\n"
+                           "-------tid2+\r\n",
+                       t0));
+  CHECK(bob.take_output().starts_with("MSRP tid2 413"));
+  CHECK(bob.take_events().empty());
 }
