@@ -95,7 +95,7 @@ call_case() {
   tshark -i lo -f "udp port $sip_port or udp portrange $rtp_first-$((rtp_first + 19))" -w "$dir/call.pcap" \
     >"$dir/tshark.log" 2>&1 &
   tshark_pid=$!
-  for _ in $(seq 100); do grep -q Capturing "$dir/tshark.log" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 100); do grep -q "Capture started" "$dir/tshark.log" 2>/dev/null && break; sleep 0.1; done
   "$cosip" call "sip:uas@127.0.0.1:$sip_port" --audio --srtp "$srtp" "$@" --tone-hz 440 --dtmf 159 \
     --hangup-ms 4000 --expect-tone 1000 --expect-dtmf 42 --timeout 20 >"$dir/cosip.out" 2>&1
   local rc=$?

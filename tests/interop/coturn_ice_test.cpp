@@ -119,7 +119,7 @@ struct Servers {
         !e.empty())
       return e;
     const auto tshark_deadline = Clock::now() + 15s;
-    while (tshark.log().find("Capturing on") == std::string::npos) {
+    while (tshark.log().find("Capture started") == std::string::npos) {
       if (!tshark.running()) return "tshark exited:\n" + tshark.log();
       if (Clock::now() > tshark_deadline) return "tshark did not start capturing:\n" + tshark.log();
       std::this_thread::sleep_for(20ms);

@@ -4,6 +4,8 @@
 // the test on a free loopback port. Plain blocking POSIX sockets; the test
 // fails (never skips) when Kamailio is missing. The relayed call is
 // captured by tshark, which must decode our MSRP with no malformed frame.
+// Then two endpoints chat (ChatStream: CPIM, is-composing) and send a file
+// (the file-transfer stream into a FileReceiver) through the relay.
 #include <doctest/doctest.h>
 
 #include <poll.h>
@@ -16,9 +18,13 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "child_process.hpp"
+#include "msrp/chat.hpp"
+#include "msrp/file_receiver.hpp"
+#include "msrp/file_transfer.hpp"
 #include "msrp/relay_client.hpp"
 #include "msrp/session.hpp"
 
@@ -327,8 +333,13 @@ TEST_CASE("alice sends to bob through the relay") {
   REQUIRE(capture.start({tshark, "-i", "lo", "-f", "tcp port " + std::to_string(relay.port()), "-w", pcap, "-q"},
                         relay.dir() + "/tshark.log")
               .empty());
-  for (int i = 0; i < 100 && cosip::test::read_whole(relay.dir() + "/tshark.log").find("Capturing") == std::string::npos; ++i)
-    std::this_thread::sleep_for(100ms);
+  // "Capture started" (not the earlier "Capturing on") means dumpcap is
+  // really capturing: under load, packets sent between the two were lost.
+  const auto capturing = [&] {
+    return cosip::test::read_whole(relay.dir() + "/tshark.log").find("Capture started") != std::string::npos;
+  };
+  for (int i = 0; i < 200 && !capturing(); ++i) std::this_thread::sleep_for(100ms);
+  REQUIRE_MESSAGE(capturing(), cosip::test::read_whole(relay.dir() + "/tshark.log"));
   Connection alice_connection(relay.port());
   Connection bob_connection(relay.port());
   RelayClient alice_relay(relay_config(relay, alice_uri, "msrppw"), counter(4));
@@ -409,4 +420,167 @@ TEST_CASE("alice sends to bob through the relay") {
   CHECK(occurrences(seen, "SEND") == 4);  // each message into the relay and out of it
   CHECK(occurrences(seen, "200") >= 6);   // two AUTHs, and each SEND on each hop
   CHECK_MESSAGE(line_count(bad) == 0, bad);
+}
+
+namespace {
+
+// Alice and bob, each on its own authenticated connection to the relay.
+struct RelayedPair {
+  explicit RelayedPair(const Relay& relay)
+      : alice_connection(relay.port()),
+        bob_connection(relay.port()),
+        alice_relay(relay_config(relay, alice_uri, "msrppw"), counter(40)),
+        bob_relay(relay_config(relay, bob_uri, "msrppw"), counter(41)) {
+    alice_relay.start(std::chrono::steady_clock::now());
+    bob_relay.start(std::chrono::steady_clock::now());
+    REQUIRE_MESSAGE(run({&alice, &bob}, [&] { return !alice.relay_events.empty() && !bob.relay_events.empty(); }),
+                    relay.log());
+    REQUIRE(alice_relay.authenticated());
+    REQUIRE(bob_relay.authenticated());
+  }
+  // A session of `local` toward `remote`. Its To-Path is its own relay's
+  // Use-Path, then the peer's a=path (the peer's relay's Use-Path, the peer)
+  // (RFC 4976 §6.1): each relay puts itself in From-Path, so responses and
+  // REPORTs find the way back through both.
+  SessionConfig config(const std::string& local, const std::string& remote) const {
+    const bool is_alice = local.find("alice") != std::string::npos;
+    SessionConfig c;
+    c.local_uri = local;
+    c.remote_path = (is_alice ? alice_relay : bob_relay).use_path();
+    for (const std::string& hop : (is_alice ? bob_relay : alice_relay).use_path()) c.remote_path.push_back(hop);
+    c.remote_path.push_back(remote);
+    return c;
+  }
+
+  Connection alice_connection;
+  Connection bob_connection;
+  RelayClient alice_relay;
+  RelayClient bob_relay;
+  Side alice{alice_connection, alice_relay};
+  Side bob{bob_connection, bob_relay};
+};
+
+std::string random_bytes(std::size_t size) {
+  std::string out(size, '\0');
+  std::uint64_t x = 88172645463325252ULL;
+  for (char& c : out) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("two endpoints chat and send a file through the relay") {
+  Relay relay;
+  RelayedPair pair(relay);
+
+  // Chat: the peers' SDP say accept-types message/cpim text/plain.
+  MsrpSession alice_chat(pair.config("msrp://127.0.0.1:7001/alicechat1;tcp", "msrp://127.0.0.1:7002/bobchat1;tcp"),
+                         counter(42));
+  MsrpSession bob_chat(pair.config("msrp://127.0.0.1:7002/bobchat1;tcp", "msrp://127.0.0.1:7001/alicechat1;tcp"),
+                       counter(43));
+  ChatConfig alice_view{{"sip:alice@example.com", "Alice"}, {"sip:bob@example.com", "Bob"},
+                        {"message/cpim", "text/plain"}, {}};
+  ChatConfig bob_view{{"sip:bob@example.com", "Bob"}, {"sip:alice@example.com", "Alice"},
+                      {"message/cpim", "text/plain"}, {}};
+  ChatStream alice_stream(alice_view, alice_chat);
+  ChatStream bob_stream(bob_view, bob_chat);
+  pair.alice.session = &alice_chat;
+  pair.bob.session = &bob_chat;
+  std::vector<ChatNotification> at_alice, at_bob;
+  auto pump_chat = [&] {
+    for (auto& n : alice_stream.on_session_events(std::exchange(pair.alice.session_events, {}))) at_alice.push_back(n);
+    for (auto& n : bob_stream.on_session_events(std::exchange(pair.bob.session_events, {}))) at_bob.push_back(n);
+  };
+  std::string error;
+  const auto now = [] { return std::chrono::steady_clock::now(); };
+  IsComposing typing;
+  typing.state = ComposingState::active;
+  REQUIRE(alice_stream.send_composing(typing, now(), error));
+  const std::optional<std::string> hello =
+      alice_stream.send_message("Hello Bob, über the relay", "text/plain", {}, "2026-11-26T21:00:00Z", now(), error);
+  REQUIRE(hello);
+  REQUIRE_MESSAGE(run({&pair.alice, &pair.bob},
+                      [&] {
+                        pump_chat();
+                        return at_bob.size() == 2 && at_alice.size() == 1;
+                      }),
+                  relay.log());
+  CHECK(at_bob[0].name == "MSRPChatGotComposing");
+  REQUIRE(at_bob[0].composing);
+  CHECK(at_bob[0].composing->state == ComposingState::active);
+  CHECK(at_bob[1].name == "MSRPChatGotMessage");
+  CHECK(at_bob[1].content == "Hello Bob, über the relay");
+  CHECK(at_bob[1].content_type == "text/plain");
+  CHECK(at_bob[1].from.uri == "sip:alice@example.com");
+  CHECK(at_bob[1].from.display_name == "Alice");
+  CHECK(at_bob[1].datetime == "2026-11-26T21:00:00Z");
+  // The relay's 200 for the last chunk delivers a chat message (no success report asked).
+  CHECK(at_alice[0].name == "MSRPChatDidDeliverMessage");
+  CHECK(at_alice[0].message_id == *hello);
+  CHECK_MESSAGE(count(pair.alice_connection.written, "Content-Type: message/cpim") == 2, pair.alice_connection.written);
+
+  // A file, in a session of its own on the same connections.
+  char dir_template[] = "/tmp/cosip-msrp-files-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  const std::string dir = dir_template;
+  std::filesystem::create_directory(dir + "/in");
+  const std::string content = random_bytes(300 * 1024);
+  {
+    std::ofstream out(dir + "/slides.pdf", std::ios::binary);
+    out << content;
+  }
+  const std::unique_ptr<FileSource> source = FileSource::open(dir + "/slides.pdf", "application/pdf", error);
+  REQUIRE(source);
+  SessionConfig send_config =
+      pair.config("msrp://127.0.0.1:7001/alicefile1;tcp", "msrp://127.0.0.1:7002/bobfile1;tcp");
+  send_config.output_budget = 16 * 1024;  // the blocking test loop writes no more than this at a time
+  SessionConfig receive_config =
+      pair.config("msrp://127.0.0.1:7002/bobfile1;tcp", "msrp://127.0.0.1:7001/alicefile1;tcp");
+  receive_config.stream_incoming = true;
+  receive_config.max_message_size = content.size();
+  MsrpSession alice_file(send_config, counter(44));
+  MsrpSession bob_file(receive_config, counter(45));
+  // Bob knows the file from alice's SDP offer: its a=file-selector.
+  FileDescription offered;
+  REQUIRE(decode_file_selector(encode_file_selector(source->description()), offered, error));
+  OutgoingFileTransfer sending(
+      source->description(), [&](std::uint64_t offset, std::span<char> out) { return source->read(offset, out); },
+      alice_file);
+  IncomingFileTransfer receiving(offered, FileReceiver::create(dir + "/in", offered.name, offered.size, offered.sha1, error),
+                                 bob_file);
+  pair.alice.session = &alice_file;
+  pair.bob.session = &bob_file;
+  std::vector<FileTransferNotification> sent, received;
+  sending.start(now());
+  const bool finished = run({&pair.alice, &pair.bob},
+                      [&] {
+                        sending.on_session_events(std::exchange(pair.alice.session_events, {}));
+                        receiving.on_session_events(std::exchange(pair.bob.session_events, {}));
+                        for (auto& n : sending.take_notifications()) sent.push_back(n);
+                        for (auto& n : receiving.take_notifications()) received.push_back(n);
+                        return sending.finished() && receiving.finished();
+                      });
+  REQUIRE_MESSAGE(finished, relay.log());
+  REQUIRE(!received.empty());
+  CHECK_MESSAGE(received.back().name == "MSRPFileTransferGotFile", received.back().reason);
+  CHECK(received.back().path == dir + "/in/slides.pdf");
+  CHECK(cosip::test::read_whole(dir + "/in/slides.pdf") == content);
+  // Delivered once bob's REPORT came back through the relay, not on the relay's 200s.
+  REQUIRE(!sent.empty());
+  CHECK_MESSAGE(sent.back().name == "MSRPFileTransferDidDeliverFile", sent.back().reason);
+  CHECK(count(pair.bob_connection.written, "MSRP ") >= 150);  // the chunks' 200s, then the REPORT
+  CHECK(count(pair.bob_connection.written, " REPORT\r\n") == 1);
+  CHECK(count(pair.alice_connection.received, " REPORT\r\n") == 1);
+  MESSAGE("file through the relay: " << content.size() << " bytes in "
+                                     << count(pair.alice_connection.written, " SEND\r\n") << " SEND chunks, "
+                                     << std::count_if(sent.begin(), sent.end(),
+                                                      [](const auto& n) { return n.name == "MSRPFileTransferGotProgress"; })
+                                     << " progress notifications at the sender");
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
 }
