@@ -43,19 +43,23 @@ ChatStream::ChatStream(ChatConfig config, MsrpSession& session)
 std::optional<std::string> ChatStream::send_message(std::string_view content, std::string_view content_type,
                                                     std::string_view to_uri, std::string_view datetime, TimePoint now,
                                                     std::string& error) {
-  return send(content, content_type, to_uri, datetime, now, error);
+  // Delivered means the peer has it: its REPORT, not a relay's 200 for the
+  // hop (RFC 4975 §7.1.2, RFC 4976 §7.1).
+  return send(content, content_type, to_uri, datetime, ReportRequest::yes, now, error);
 }
 
 std::optional<std::string> ChatStream::send_composing(const IsComposing& status, TimePoint now, std::string& error) {
-  std::optional<std::string> id = send(serialize_is_composing(status), composing_type, {}, {}, now, error);
+  std::optional<std::string> id =
+      send(serialize_is_composing(status), composing_type, {}, {}, ReportRequest::no, now, error);
   if (id) silent_ids_.push_back(*id);
   return id;
 }
 
 std::optional<std::string> ChatStream::send(std::string_view content, std::string_view content_type,
-                                            std::string_view to_uri, std::string_view datetime, TimePoint now,
-                                            std::string& error) {
+                                            std::string_view to_uri, std::string_view datetime,
+                                            ReportRequest success_report, TimePoint now, std::string& error) {
   OutgoingMessage m;
+  m.success_report = success_report;
   // RFC 3862 inside MSRP: what the peer takes wrapped, or anything when it
   // lists no wrapped types.
   const bool wrap = cpim_ && (config_.remote_accept_wrapped_types.empty() ||

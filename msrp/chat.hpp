@@ -2,7 +2,8 @@
 // MsrpSession: messages go out wrapped in CPIM (RFC 3862) when the peer
 // accepts message/cpim, else as they are when their type is one the peer
 // accepts (RFC 4975: SDP a=accept-types, a=accept-wrapped-types);
-// messages come in unwrapped; delivery is reported per message id;
+// messages come in unwrapped; delivery is reported per message id, on the
+// peer's success report;
 // is-composing (RFC 3994) goes both ways, never as a chat message.
 // Notifications carry the middleware API's names. Pure.
 #pragma once
@@ -65,7 +66,8 @@ class ChatStream {
 
  private:
   std::optional<std::string> send(std::string_view content, std::string_view content_type, std::string_view to_uri,
-                                  std::string_view datetime, TimePoint now, std::string& error);
+                                  std::string_view datetime, ReportRequest success_report, TimePoint now,
+                                  std::string& error);
   void on_message(const SessionEvent& e, std::vector<ChatNotification>& out);
 
   ChatConfig config_;
