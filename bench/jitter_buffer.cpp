@@ -23,7 +23,10 @@
 //   late-loss     packets that arrived but were never played, % of those
 //                 that arrived;
 //   concealed     frames played as concealment (network loss included),
-//                 % of the packets sent.
+//                 % of the packets sent;
+//   stretched     frames the time-stretch inserted or cut, % of the packets
+//                 sent: the price of cosip's delay control (speexdsp has
+//                 none; it conceals or drops whole frames), not a goal.
 // speexdsp runs as its documentation and its own wrapper use it: defaults
 // (auto-adjust on, margin 0, max late rate 4 %), step = one packet,
 // jitter_buffer_put on arrival, jitter_buffer_get each tick (a concealed
@@ -57,6 +60,7 @@ struct Figures {
   std::size_t arrived = 0;  // unique packets
   std::size_t played = 0;
   std::size_t concealed_frames = 0;
+  std::size_t stretched_frames = 0;
   double added_us = 0;      // sums over played packets
   double end_to_end_us = 0;
 
@@ -65,6 +69,7 @@ struct Figures {
     arrived += o.arrived;
     played += o.played;
     concealed_frames += o.concealed_frames;
+    stretched_frames += o.stretched_frames;
     added_us += o.added_us;
     end_to_end_us += o.end_to_end_us;
   }
@@ -72,6 +77,7 @@ struct Figures {
   double end_to_end_ms() const { return played ? end_to_end_us / static_cast<double>(played) / 1000 : 0; }
   double late_pct() const { return arrived ? 100.0 * static_cast<double>(arrived - played) / static_cast<double>(arrived) : 0; }
   double concealed_pct() const { return sent ? 100.0 * static_cast<double>(concealed_frames) / frame / static_cast<double>(sent) : 0; }
+  double stretched_pct() const { return sent ? 100.0 * static_cast<double>(stretched_frames) / frame / static_cast<double>(sent) : 0; }
 };
 
 struct Trace {
@@ -166,6 +172,7 @@ Figures run_cosip(const Trace& t) {
   const JitterBufferStatistics& s = buffer.statistics();
   f.played = played.size();
   f.concealed_frames = s.concealed_frames;
+  f.stretched_frames = s.inserted_frames + s.removed_frames;
   f.added_us = static_cast<double>(s.added_delay_total.count());
   for (const std::uint32_t i : played) f.end_to_end_us += end_to_end(t, i, 0);
   f.end_to_end_us += f.added_us;
@@ -244,8 +251,8 @@ Figures run_speex(const Trace& t) {
 }
 
 void print(const char* who, const Figures& f) {
-  std::printf("  %-8s %10.1f %12.1f %10.2f %11.2f\n", who, f.added_ms(), f.end_to_end_ms(), f.late_pct(),
-              f.concealed_pct());
+  std::printf("  %-8s %10.1f %12.1f %10.2f %11.2f %11.2f\n", who, f.added_ms(), f.end_to_end_ms(), f.late_pct(),
+              f.concealed_pct(), f.stretched_pct());
 }
 
 }  // namespace
@@ -292,7 +299,7 @@ int main(int argc, char** argv) {
       speex.add(run_speex(t));
     }
     std::printf("trace: %s\n", to_string(preset));
-    std::printf("  %-8s %10s %12s %10s %11s\n", "", "added ms", "end-to-end", "late-loss%", "concealed%");
+    std::printf("  %-8s %10s %12s %10s %11s %11s\n", "", "added ms", "end-to-end", "late-loss%", "concealed%", "stretched%");
     print("cosip", cosip);
     print("speexdsp", speex);
     const double ratio = speex.added_ms() > 0 ? cosip.added_ms() / speex.added_ms() : 0;

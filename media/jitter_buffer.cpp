@@ -10,6 +10,11 @@ namespace cosip::media {
 namespace {
 
 constexpr std::int64_t no_transit = std::numeric_limits<std::int64_t>::max();
+// The bounds of the tail the target leaves out (the quantile between 0.9
+// and 0.999); the upper one keeps a calm spell from leaving the target too
+// low when jitter returns.
+constexpr double least_tail = 1e-3;
+constexpr double most_tail = 0.1;
 
 std::int64_t micros(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
@@ -148,7 +153,7 @@ void JitterBuffer::count_on_time(bool on_time) {
   constexpr double late_step = 0.9;
   const double budget = std::clamp(config_.late_loss_budget, 1e-4, 0.5);
   tail_share_ *= on_time ? std::pow(late_step, -budget / (1 - budget)) : late_step;
-  tail_share_ = std::clamp(tail_share_, 1e-3, 0.1);
+  tail_share_ = std::clamp(tail_share_, least_tail, most_tail);
 }
 
 void JitterBuffer::resync() {
@@ -282,7 +287,7 @@ void JitterBuffer::decode(std::int64_t now_us, std::map<std::int64_t, Stored>::i
   count_on_time(true);
   const std::int64_t slack = slack_us(now_us, it->first);
   store_.erase(it);
-  adjust_delay(slack, from);
+  adjust_delay(slack, from, worth_stretching(now_us));
 }
 
 void JitterBuffer::count_sequence_gap(int gap) {
@@ -313,11 +318,44 @@ bool JitterBuffer::worth_waiting(std::int64_t now_us) const {
   return missing > 0 && (1 - loss_share_) * within_tick >= config_.min_wait_chance * missing;
 }
 
+bool JitterBuffer::worth_stretching(std::int64_t now_us) const {
+  // Decoded now, the packet just played is needed a tick from now; the
+  // next one is needed then unless this one is stretched by a tick.
+  if (store_.count(next_ts_) != 0) return false;
+  // With the tail at its ceiling, late packets are under the budget even
+  // at the lowest quantile allowed: one saved would not lower the target.
+  if (tail_share_ >= most_tail) return false;
+  // Missing now, the next packet is lost or its transit exceeds `gone`;
+  // the chance it comes after its turn but within the tick gained or the
+  // rewind after it is
+  //   (1 - loss) P(gone + tick < spread <= gone + 3 ticks) / (loss + (1 - loss) P(spread > gone)).
+  const std::int64_t gone = slack_us(now_us, next_ts_);
+  if (gone <= 0) return false;  // not due yet even at the least transit: its absence says nothing
+  const std::int64_t tick_us = config_.ptime_ms * 1000LL;
+  const double missing = loss_share_ + (1 - loss_share_) * estimator_.share_above(gone);
+  const double after_turn = estimator_.share_above(gone + tick_us) - estimator_.share_above(gone + 3 * tick_us);
+  return missing > 0 && (1 - loss_share_) * after_turn >= config_.min_stretch_chance * missing;
+}
+
 std::int64_t JitterBuffer::slack_us(std::int64_t now_us, std::int64_t ts) const {
   return now_us - ts_to_us(ts) - estimator_.base_us();
 }
 
-void JitterBuffer::adjust_delay(std::int64_t slack, std::int64_t leftover) {
+int JitterBuffer::lengthen(int start, std::int64_t frames) {
+  // A period at a time (each at most limits_.max_period), up to `frames`,
+  // where the audio is periodic (or quiet) enough.
+  int added = 0;
+  while (added < frames) {
+    const int n = expand(pcm_, channels_, start, static_cast<int>(frames - added), limits_, false);
+    if (n == 0) break;
+    for (Mark& m : marks_)
+      if (m.frame >= start + n) m.frame += n;
+    added += n;
+  }
+  return added;
+}
+
+void JitterBuffer::adjust_delay(std::int64_t slack, std::int64_t leftover, bool next_missing) {
   // Frames are needed a tick at a time, so the delay has two parts: the
   // slack (how long after its earliest arrival a packet is needed), which
   // moves in whole ticks, and the leftover of the previous packets still in
@@ -327,7 +365,12 @@ void JitterBuffer::adjust_delay(std::int64_t slack, std::int64_t leftover) {
   const std::int64_t tick_us = config_.ptime_ms * 1000LL;
   const int start = static_cast<int>(std::max<std::int64_t>(0, fifo_frames() - 2 * limits_.max_period));
   int changed = 0;
-  if (error < 0) {
+  if (next_missing && (changed = lengthen(start, tick_frames_ - leftover)) > 0) {
+    // The next packet is late so far: this one is lengthened until the
+    // next is needed a tick later, where the audio allows it (else the
+    // concealment and rewind at its turn do the same).
+    ++stats_.early_stretches;
+  } else if (error < 0) {
     // Short: lengthen until the next packet is needed a tick later.
     changed = expand(pcm_, channels_, start, static_cast<int>(tick_frames_ - leftover + limits_.min_period), limits_,
                      error < -tick_us);
@@ -345,6 +388,7 @@ void JitterBuffer::adjust_delay(std::int64_t slack, std::int64_t leftover) {
   }
   if (changed == 0) return;
   stats_.stretched_frames += changed;
+  (changed > 0 ? stats_.inserted_frames : stats_.removed_frames) += static_cast<std::uint64_t>(std::abs(changed));
   ++stats_.drift_corrections;
 }
 

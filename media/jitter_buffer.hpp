@@ -17,7 +17,10 @@
 // conceals once more instead of moving on if the transit histogram and the
 // loss rate say it is likely enough to come within that tick (a wait: it
 // lengthens the delay like a rewind, and if the packet never comes, the
-// concealment was in vain). A timestamp gap with no
+// concealment was in vain). When the next packet is not there yet as this
+// one is decoded, a tick before its turn, this one is stretched by a tick
+// if it may still come after its turn: it then has that tick more, at
+// the price of a stretch rather than a concealment. A timestamp gap with no
 // sequence gap is DTX (RFC 7587 §3.2, RFC 3389) and plays as silence, not
 // loss. The delay (how far the playout point lags the earliest transit)
 // follows the estimator's target by stretching or shortening decoded audio
@@ -80,6 +83,18 @@ struct JitterBufferConfig {
   // place of its speech; counting a saved packet as two inserted ticks
   // makes the break-even 1/3.
   double min_wait_chance = 1.0 / 3;
+  // Stretching a decoded packet by a tick while the next one is missing, a
+  // tick before its turn: worth it when that packet comes after its turn,
+  // within the tick gained or the rewind after it, at least this often.
+  // The stretch adds a tick of delay until the time-stretch takes it back
+  // (about two packets, 40 packet-ms); a packet it saves from being late
+  // lets the target fall under the same late-loss budget, and on the
+  // benchmark's traces 0.1 % of late-loss is worth about 5 ms of mean
+  // delay, some 5000 packet-ms per packet: the break-even is near 0.01
+  // (0.005 measured a little better on the bursty trace). Only while the budget
+  // binds (the quantile above its floor of 0.9): else a packet saved from
+  // being late does not lower the target.
+  double min_stretch_chance = 0.005;
 };
 
 struct JitterBufferStatistics {
@@ -100,6 +115,9 @@ struct JitterBufferStatistics {
   std::uint64_t silence_frames = 0;     // DTX, waiting, or after a long outage
   std::uint64_t drift_corrections = 0;  // periods cut or repeated
   std::int64_t stretched_frames = 0;    // net frames added (+) or cut (-) by them
+  std::uint64_t inserted_frames = 0;    // frames the time-stretch added (lengthening)
+  std::uint64_t removed_frames = 0;     // and cut (shortening)
+  std::uint64_t early_stretches = 0;    // packets stretched a tick as the next one was missing
   std::uint64_t resyncs = 0;
 
   std::chrono::microseconds mean_added_delay() const {
@@ -185,7 +203,9 @@ class JitterBuffer {
   void append_concealment(int frames);
   void append_silence(int frames);
   std::int64_t slack_us(std::int64_t now_us, std::int64_t ts) const;
-  void adjust_delay(std::int64_t slack, std::int64_t leftover);
+  void adjust_delay(std::int64_t slack, std::int64_t leftover, bool next_missing);
+  int lengthen(int start, std::int64_t frames);
+  bool worth_stretching(std::int64_t now_us) const;
   void await(std::int64_t ts);
   bool worth_waiting(std::int64_t now_us) const;
   void count_sequence_gap(int gap);
