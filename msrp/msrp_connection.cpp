@@ -39,6 +39,12 @@ std::string MsrpConnection::send_stream(OutgoingStream stream) {
   return id;
 }
 
+void MsrpConnection::sync() {
+  deliver_events();
+  flush();
+  arm_timer();
+}
+
 void MsrpConnection::read() {
   socket_.async_read_some(boost::asio::buffer(read_buffer_),
                           [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {

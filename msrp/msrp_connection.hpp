@@ -39,7 +39,12 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   // Closes the connection; pending messages fail with `reason`.
   void close(const std::string& reason = "closed");
 
+  // The session, for streams that queue through it (ChatStream,
+  // OutgoingFileTransfer); call sync() after each such call.
+  MsrpSession& session() { return *session_; }
   const MsrpSession& session() const { return *session_; }
+  // Delivers the session's events, writes what it queued, sets its timer.
+  void sync();
 
  private:
   MsrpConnection(boost::asio::ip::tcp::socket socket, std::unique_ptr<MsrpSession> session, Callbacks callbacks);
