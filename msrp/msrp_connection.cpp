@@ -1,5 +1,6 @@
 #include "msrp/msrp_connection.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <variant>
 
@@ -10,6 +11,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+
+#include "msrp/uri.hpp"
 
 namespace cosip::msrp {
 
@@ -125,24 +128,31 @@ struct MsrpConnection::Stream {
 
 std::shared_ptr<MsrpConnection> MsrpConnection::create(tcp::socket socket, std::unique_ptr<MsrpSession> session,
                                                        Callbacks callbacks) {
-  return std::shared_ptr<MsrpConnection>(
-      new MsrpConnection(std::make_unique<Stream>(std::move(socket)), std::move(session), std::move(callbacks)));
+  auto c = std::shared_ptr<MsrpConnection>(new MsrpConnection(std::make_unique<Stream>(std::move(socket)), false));
+  c->sessions_.push_back({{}, std::move(session), std::move(callbacks)});
+  return c;
 }
 
 std::shared_ptr<MsrpConnection> MsrpConnection::create(tcp::socket socket, std::shared_ptr<TlsContext> tls,
                                                        std::string peer_name, std::unique_ptr<MsrpSession> session,
                                                        Callbacks callbacks) {
-  return std::shared_ptr<MsrpConnection>(
-      new MsrpConnection(std::make_unique<Stream>(std::move(socket), std::move(tls), std::move(peer_name)),
-                         std::move(session), std::move(callbacks)));
+  auto c = std::shared_ptr<MsrpConnection>(new MsrpConnection(
+      std::make_unique<Stream>(std::move(socket), std::move(tls), std::move(peer_name)), false));
+  c->sessions_.push_back({{}, std::move(session), std::move(callbacks)});
+  return c;
 }
 
-MsrpConnection::MsrpConnection(std::unique_ptr<Stream> stream, std::unique_ptr<MsrpSession> session,
-                               Callbacks callbacks)
+std::shared_ptr<MsrpConnection> MsrpConnection::create_shared(tcp::socket socket, std::shared_ptr<TlsContext> tls,
+                                                              std::string peer_name) {
+  auto stream = tls ? std::make_unique<Stream>(std::move(socket), std::move(tls), std::move(peer_name))
+                    : std::make_unique<Stream>(std::move(socket));
+  return std::shared_ptr<MsrpConnection>(new MsrpConnection(std::move(stream), true));
+}
+
+MsrpConnection::MsrpConnection(std::unique_ptr<Stream> stream, bool shared)
     : stream_(std::move(stream)),
       timer_(stream_->socket().get_executor()),
-      session_(std::move(session)),
-      callbacks_(std::move(callbacks)) {}
+      mux_(shared ? std::make_unique<SessionMux>() : nullptr) {}
 
 MsrpConnection::~MsrpConnection() = default;
 
@@ -209,16 +219,57 @@ std::string MsrpConnection::handshake_error(error_code ec) const {
   return "MSRP TLS handshake failed: " + ec.message();
 }
 
+MsrpConnection::Attached* MsrpConnection::find(std::string_view session_id) {
+  for (Attached& a : sessions_)
+    if (a.session_id == session_id) return &a;
+  return nullptr;
+}
+
+bool MsrpConnection::add_session(std::string_view local_uri, std::unique_ptr<MsrpSession> session,
+                                 Callbacks callbacks) {
+  Uri uri;
+  if (!mux_ || closed_ || !parse_uri(local_uri, uri) || !mux_->add_session(uri.session_id)) return false;
+  sessions_.push_back({std::string(uri.session_id), std::move(session), std::move(callbacks)});
+  return true;
+}
+
+bool MsrpConnection::remove_session(std::string_view session_id, const std::string& reason) {
+  const auto it = std::find_if(sessions_.begin(), sessions_.end(),
+                               [&](const Attached& a) { return mux_ && a.session_id == session_id; });
+  if (it == sessions_.end()) return false;
+  Attached gone = std::move(*it);
+  sessions_.erase(it);
+  mux_->remove_session(session_id);
+  gone.session->on_connection_lost(reason);
+  for (const SessionEvent& e : gone.session->take_events())
+    if (gone.callbacks.on_event) gone.callbacks.on_event(e);
+  if (gone.callbacks.on_closed) gone.callbacks.on_closed(reason);
+  arm_timer();
+  return true;
+}
+
 std::string MsrpConnection::send_message(OutgoingMessage message) {
-  std::string id = session_->send_message(std::move(message), std::chrono::steady_clock::now());
+  return sessions_.empty() ? std::string() : send_message(sessions_.front().session_id, std::move(message));
+}
+
+std::string MsrpConnection::send_stream(OutgoingStream stream) {
+  return sessions_.empty() ? std::string() : send_stream(sessions_.front().session_id, std::move(stream));
+}
+
+std::string MsrpConnection::send_message(std::string_view session_id, OutgoingMessage message) {
+  Attached* a = find(session_id);
+  if (a == nullptr) return {};
+  std::string id = a->session->send_message(std::move(message), std::chrono::steady_clock::now());
   deliver_events();  // Failure-Report: no delivers at once
   flush();
   arm_timer();
   return id;
 }
 
-std::string MsrpConnection::send_stream(OutgoingStream stream) {
-  std::string id = session_->send_stream(std::move(stream), std::chrono::steady_clock::now());
+std::string MsrpConnection::send_stream(std::string_view session_id, OutgoingStream stream) {
+  Attached* a = find(session_id);
+  if (a == nullptr) return {};
+  std::string id = a->session->send_stream(std::move(stream), std::chrono::steady_clock::now());
   flush();
   arm_timer();
   return id;
@@ -236,25 +287,40 @@ void MsrpConnection::read() {
                  ec == asio::error::eof);
       return;
     }
-    const bool ok =
-        self->session_->on_bytes(std::string_view(self->read_buffer_.data(), n), std::chrono::steady_clock::now());
-    self->deliver_events();
-    self->flush();
-    self->arm_timer();
-    if (!ok) {
-      self->fail("malformed MSRP from the peer: " + self->session_->error().message(), true);
-      return;
-    }
-    self->read();
+    self->on_bytes(std::string_view(self->read_buffer_.data(), n));
+    if (!self->closed_) self->read();
   };
   std::visit([&](auto& s) { s.async_read_some(asio::buffer(read_buffer_), std::move(handler)); }, stream_->stream);
 }
 
-// One write at a time; the session's output is taken only when the socket
+// Unshared: straight into the one session. Shared: through the mux, each
+// message to its session.
+void MsrpConnection::on_bytes(std::string_view bytes) {
+  const TimePoint now = std::chrono::steady_clock::now();
+  std::string broken;
+  if (!mux_) {
+    if (!sessions_.front().session->on_bytes(bytes, now)) broken = sessions_.front().session->error().message();
+  } else if (!mux_->on_bytes(bytes, [&](std::string_view id, std::string_view piece) {
+               Attached* a = find(id);
+               if (a != nullptr && !a->session->on_bytes(piece, now) && broken.empty())
+                 broken = a->session->error().message();
+             })) {
+    broken = mux_->error().message();
+  }
+  deliver_events();
+  flush();
+  arm_timer();
+  if (!broken.empty()) fail("malformed MSRP from the peer: " + broken, true);
+}
+
+// One write at a time; the sessions' output is taken only when the socket
 // is free, so streamed chunks are made as it drains, never ahead of it.
+// Each session's output is whole messages, so a shared connection writes
+// them one session after another.
 void MsrpConnection::flush() {
   if (closed_ || !open_ || !writing_.empty()) return;
-  writing_ = session_->take_output();
+  if (mux_) writing_ = mux_->take_output();
+  for (Attached& a : sessions_) writing_ += a.session->take_output();
   if (writing_.empty()) return;
   auto handler = [self = shared_from_this()](error_code ec, std::size_t) {
     if (self->closed_) return;
@@ -269,7 +335,11 @@ void MsrpConnection::flush() {
 }
 
 void MsrpConnection::arm_timer() {
-  const std::optional<TimePoint> next = session_->next_timeout();
+  std::optional<TimePoint> next;
+  for (const Attached& a : sessions_) {
+    const std::optional<TimePoint> t = a.session->next_timeout();
+    if (t && (!next || *t < *next)) next = t;
+  }
   if (!next || closed_) {
     timer_.cancel();
     return;
@@ -277,15 +347,23 @@ void MsrpConnection::arm_timer() {
   timer_.expires_at(*next);
   timer_.async_wait([self = shared_from_this()](error_code ec) {
     if (ec || self->closed_) return;
-    self->session_->on_timeout(std::chrono::steady_clock::now());
+    const TimePoint now = std::chrono::steady_clock::now();
+    for (Attached& a : self->sessions_) a.session->on_timeout(now);
     self->deliver_events();
     self->arm_timer();
   });
 }
 
+// A callback may add or remove sessions: each session's events are taken
+// before its callback runs, and the callback is a copy.
 void MsrpConnection::deliver_events() {
-  for (const SessionEvent& e : session_->take_events())
-    if (callbacks_.on_event) callbacks_.on_event(e);
+  for (std::size_t i = 0; i < sessions_.size(); ++i) {
+    const std::vector<SessionEvent> events = sessions_[i].session->take_events();
+    if (events.empty()) continue;
+    const auto on_event = sessions_[i].callbacks.on_event;
+    for (const SessionEvent& e : events)
+      if (on_event) on_event(e);
+  }
 }
 
 void MsrpConnection::close(const std::string& reason) { fail(reason, true); }
@@ -312,9 +390,12 @@ void MsrpConnection::fail(const std::string& reason, bool graceful) {
   } else {
     stream_->socket().close(ignored);
   }
-  session_->on_connection_lost(reason);
+  for (Attached& a : sessions_) a.session->on_connection_lost(reason);
   deliver_events();
-  if (callbacks_.on_closed) callbacks_.on_closed(reason);
+  std::vector<std::function<void(const std::string&)>> told;
+  for (const Attached& a : sessions_) told.push_back(a.callbacks.on_closed);
+  for (const auto& on_closed : told)
+    if (on_closed) on_closed(reason);
 }
 
 }  // namespace cosip::msrp

@@ -6,6 +6,12 @@
 // the connected socket. A connection that drops fails every pending message
 // of the session with the reason (MsrpSession::on_connection_lost).
 //
+// Shared (RFC 4975 §6): sessions to the same peer (authority and
+// transport) may share one connection. create_shared() makes one with no
+// session; add_session() attaches each, and a SessionMux (session_mux.hpp)
+// routes every incoming message to the session its To-Path names (481 for
+// none); the sessions' output goes out in turn on the one stream.
+//
 // Flow (TLS): handshake (the side that connected is the TLS client and
 // checks the peer's certificate and name) -> open: read loop and write
 // queue, as over TCP -> closed: close() sends a TLS close_notify first, so
@@ -16,11 +22,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "msrp/session.hpp"
+#include "msrp/session_mux.hpp"
 
 namespace boost::asio::ssl {
 class context;
@@ -83,12 +92,16 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   static std::shared_ptr<MsrpConnection> create(boost::asio::ip::tcp::socket socket, std::shared_ptr<TlsContext> tls,
                                                 std::string peer_name, std::unique_ptr<MsrpSession> session,
                                                 Callbacks callbacks);
+  // A connection to share, with no session yet (tls null: TCP).
+  static std::shared_ptr<MsrpConnection> create_shared(boost::asio::ip::tcp::socket socket,
+                                                       std::shared_ptr<TlsContext> tls = nullptr,
+                                                       std::string peer_name = {});
   ~MsrpConnection();
   // Starts reading (TLS: after the handshake). Call on the socket's
   // executor, as every other call.
   void start();
-  // Queues a message; its Message-ID. Over TLS it goes out once the
-  // handshake is done.
+  // Queues a message of the first session; its Message-ID. Over TLS it
+  // goes out once the handshake is done.
   std::string send_message(OutgoingMessage message);
   // Queues a streamed message (a file): chunks are made as the socket
   // drains. Its Message-ID.
@@ -96,11 +109,33 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   // Closes the connection; pending messages fail with `reason`.
   void close(const std::string& reason = "closed");
 
-  const MsrpSession& session() const { return *session_; }
+  // Shared connections: attaches a session whose local URI is `local_uri`
+  // (the mux routes by its session-id). False, and nothing attached, when
+  // the connection is not shared or closed, the URI has no session-id, or
+  // a session of that id is attached already.
+  bool add_session(std::string_view local_uri, std::unique_ptr<MsrpSession> session, Callbacks callbacks);
+  // Detaches a session: its pending messages fail with `reason`, its
+  // on_closed is told; the connection stays open. False when unknown.
+  bool remove_session(std::string_view session_id, const std::string& reason = "session ended");
+  // The same calls as above, for one of the sessions of a shared
+  // connection; an empty Message-ID when there is no such session.
+  std::string send_message(std::string_view session_id, OutgoingMessage message);
+  std::string send_stream(std::string_view session_id, OutgoingStream stream);
+  std::size_t session_count() const { return sessions_.size(); }
+
+  // The first session (of an unshared connection: its only one).
+  const MsrpSession& session() const { return *sessions_.front().session; }
 
  private:
   struct Stream;  // the TCP socket or the TLS stream over it
-  MsrpConnection(std::unique_ptr<Stream> stream, std::unique_ptr<MsrpSession> session, Callbacks callbacks);
+  struct Attached {
+    std::string session_id;  // the mux's key (shared connections)
+    std::unique_ptr<MsrpSession> session;
+    Callbacks callbacks;
+  };
+  MsrpConnection(std::unique_ptr<Stream> stream, bool shared);
+  Attached* find(std::string_view session_id);
+  void on_bytes(std::string_view bytes);
   void handshake();
   void read();
   void flush();
@@ -111,8 +146,8 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
 
   std::unique_ptr<Stream> stream_;
   boost::asio::steady_timer timer_;
-  std::unique_ptr<MsrpSession> session_;
-  Callbacks callbacks_;
+  std::vector<Attached> sessions_;  // unshared: exactly one
+  std::unique_ptr<SessionMux> mux_;  // shared connections only
   std::array<char, 65536> read_buffer_{};
   std::string writing_;  // being written
   bool open_ = false;    // TCP: at once; TLS: once the handshake is done

@@ -11,6 +11,7 @@
 
 #include <sys/socket.h>
 
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -332,4 +333,92 @@ TEST_CASE("msrp connection: a TLS transfer cut by a TCP abort fails on both side
   CHECK(alice.events[0].kind == Kind::not_delivered);
   CHECK(alice.events[0].message_id == id);
   CHECK(alice.events[0].reason == alice.closed);
+}
+
+TEST_CASE("msrp connection: sessions to the same peer share one connection (RFC 4975 §6)") {
+  const Pki pki;
+  std::optional<Tls> tls;
+  SUBCASE("over TCP") {}
+  SUBCASE("over TLS") { tls = pki.tls(); }
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const std::string scheme = tls ? "msrps" : "msrp";
+  const std::string here = scheme + "://127.0.0.1:1/";
+  const std::string there = scheme + "://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/";
+  tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  tcp::socket server = acceptor.accept();
+  auto alice = tls ? MsrpConnection::create_shared(std::move(client), tls->alice) : MsrpConnection::create_shared(std::move(client));
+  auto bob = tls ? MsrpConnection::create_shared(std::move(server), tls->bob) : MsrpConnection::create_shared(std::move(server));
+  // Alice's sessions a1, a2, a3 talk to Bob's b1, b2 and a b3 he does not have.
+  std::map<std::string, Side> sides;
+  const auto attach = [&](MsrpConnection& c, const std::string& local, const std::string& remote) {
+    SessionConfig config;
+    config.local_uri = local;
+    config.remote_path = {remote};
+    Side& side = sides[local];
+    return c.add_session(local, std::make_unique<MsrpSession>(config, random_ids()),
+                         {[&side](const SessionEvent& e) { side.events.push_back(e); },
+                          [&side](const std::string& reason) { side.closed = reason; }});
+  };
+  for (const char* n : {"1", "2", "3"}) REQUIRE(attach(*alice, here + "alice" + n + ";tcp", there + "bob" + n + ";tcp"));
+  for (const char* n : {"1", "2"}) REQUIRE(attach(*bob, there + "bob" + n + ";tcp", here + "alice" + n + ";tcp"));
+  CHECK(!attach(*bob, there + "bob1;tcp", here + "alice1;tcp"));  // that session-id is attached already
+  CHECK(bob->session_count() == 2);
+  alice->start();
+  bob->start();
+  Side& a1 = sides[here + "alice1;tcp"];
+  Side& a2 = sides[here + "alice2;tcp"];
+  Side& a3 = sides[here + "alice3;tcp"];
+  Side& b1 = sides[there + "bob1;tcp"];
+  Side& b2 = sides[there + "bob2;tcp"];
+  const std::string big(100 * 1024, 'q');  // many chunks, interleaved with the others'
+  const std::string m1 = alice->send_message("alice1", {"text/plain", big, ReportRequest::no, ReportRequest::yes});
+  const std::string m2 = alice->send_message("alice2", {"text/plain", "to b2", ReportRequest::no, ReportRequest::yes});
+  const std::string m3 = alice->send_message("alice3", {"text/plain", "to nobody", ReportRequest::no, ReportRequest::yes});
+  const std::string r2 = bob->send_message("bob2", {"text/plain", "from b2", ReportRequest::no, ReportRequest::yes});
+  CHECK(alice->send_message("alice9", {"text/plain", "x", ReportRequest::no, ReportRequest::yes}).empty());
+  run_until(io, [&] { return a1.events.size() == 1 && a2.events.size() == 2 && a3.events.size() == 1; });
+  REQUIRE(b1.events.size() == 1);
+  CHECK(b1.events[0].body == big);
+  REQUIRE(b2.events.size() == 2);  // "to b2" received, "from b2" delivered
+  CHECK(std::count_if(b2.events.begin(), b2.events.end(), [](const SessionEvent& e) { return e.body == "to b2"; }) == 1);
+  CHECK(std::count_if(b2.events.begin(), b2.events.end(),
+                      [&](const SessionEvent& e) { return e.kind == Kind::delivered && e.message_id == r2; }) == 1);
+  REQUIRE(a1.events.size() == 1);
+  CHECK(a1.events[0].kind == Kind::delivered);
+  CHECK(a1.events[0].message_id == m1);
+  CHECK(std::count_if(a2.events.begin(), a2.events.end(),
+                      [&](const SessionEvent& e) { return e.kind == Kind::delivered && e.message_id == m2; }) == 1);
+  CHECK(std::count_if(a2.events.begin(), a2.events.end(), [](const SessionEvent& e) { return e.body == "from b2"; }) == 1);
+  // No b3 on Bob's side: 481.
+  REQUIRE(a3.events.size() == 1);
+  CHECK(a3.events[0].kind == Kind::not_delivered);
+  CHECK(a3.events[0].message_id == m3);
+  CHECK(a3.events[0].code == 481);
+
+  // Bob ends b2: its messages now get 481, and b1 goes on.
+  CHECK(bob->remove_session("bob2", "b2 ended"));
+  CHECK(b2.closed == "b2 ended");
+  CHECK(!bob->remove_session("bob2"));
+  a2.events.clear();
+  a1.events.clear();
+  alice->send_message("alice2", {"text/plain", "late", ReportRequest::no, ReportRequest::yes});
+  alice->send_message("alice1", {"text/plain", "still here", ReportRequest::no, ReportRequest::yes});
+  run_until(io, [&] { return a1.events.size() == 1 && a2.events.size() == 1; });
+  REQUIRE(a2.events.size() == 1);
+  CHECK(a2.events[0].code == 481);
+  REQUIRE(a1.events.size() == 1);
+  CHECK(a1.events[0].kind == Kind::delivered);
+  REQUIRE(b1.events.size() == 2);
+  CHECK(b1.events[1].body == "still here");
+
+  // Closing the connection ends every session on it, on both sides.
+  alice->close("done");
+  run_until(io, [&] { return !b1.closed.empty(); });
+  CHECK(a1.closed == "done");
+  CHECK(a2.closed == "done");
+  CHECK(a3.closed == "done");
+  CHECK(b1.closed == "the peer closed the connection");
+  CHECK(b2.closed == "b2 ended");  // told once, when it was removed
 }
