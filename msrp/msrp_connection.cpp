@@ -334,6 +334,9 @@ void MsrpConnection::flush() {
   std::visit([&](auto& s) { asio::async_write(s, asio::buffer(writing_), std::move(handler)); }, stream_->stream);
 }
 
+// The timer is moved only to an earlier deadline: re-arming it for every
+// read (the next deadline moves with each response) costs a cancelled wait
+// each time. A wake-up before any deadline is due just arms it again.
 void MsrpConnection::arm_timer() {
   std::optional<TimePoint> next;
   for (const Attached& a : sessions_) {
@@ -341,14 +344,22 @@ void MsrpConnection::arm_timer() {
     if (t && (!next || *t < *next)) next = t;
   }
   if (!next || closed_) {
-    timer_.cancel();
+    if (timer_armed_) timer_.cancel();
+    timer_armed_ = false;
     return;
   }
+  if (timer_armed_ && armed_for_ <= *next) return;
+  timer_armed_ = true;
+  armed_for_ = *next;
   timer_.expires_at(*next);
   timer_.async_wait([self = shared_from_this()](error_code ec) {
-    if (ec || self->closed_) return;
+    if (ec == asio::error::operation_aborted || self->closed_) return;  // moved, cancelled or closed
+    self->timer_armed_ = false;
     const TimePoint now = std::chrono::steady_clock::now();
-    for (Attached& a : self->sessions_) a.session->on_timeout(now);
+    for (Attached& a : self->sessions_) {
+      const std::optional<TimePoint> due = a.session->next_timeout();
+      if (due && *due <= now) a.session->on_timeout(now);
+    }
     self->deliver_events();
     self->arm_timer();
   });
@@ -374,6 +385,7 @@ void MsrpConnection::fail(const std::string& reason, bool graceful) {
   if (closed_) return;
   closed_ = true;
   timer_.cancel();
+  timer_armed_ = false;
   error_code ignored;
   ssl::stream<tcp::socket>* tls = stream_->tls_stream();
   if (tls != nullptr && open_ && graceful && writing_.empty()) {

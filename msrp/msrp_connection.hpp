@@ -150,6 +150,8 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   std::unique_ptr<SessionMux> mux_;  // shared connections only
   std::array<char, 65536> read_buffer_{};
   std::string writing_;  // being written
+  bool timer_armed_ = false;
+  TimePoint armed_for_{};  // the deadline the timer waits for, when armed
   bool open_ = false;    // TCP: at once; TLS: once the handshake is done
   bool closed_ = false;
 };

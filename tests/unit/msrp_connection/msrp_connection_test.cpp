@@ -422,3 +422,31 @@ TEST_CASE("msrp connection: sessions to the same peer share one connection (RFC 
   CHECK(b1.closed == "the peer closed the connection");
   CHECK(b2.closed == "b2 ended");  // told once, when it was removed
 }
+
+TEST_CASE("msrp connection: a peer that never answers: each message fails with 408 at its own deadline") {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  tcp::socket silent = acceptor.accept();  // reads nothing, answers nothing
+  SessionConfig config;
+  config.local_uri = "msrp://127.0.0.1:1/alicesession;tcp";
+  config.remote_path = {"msrp://127.0.0.1:2/bobsession;tcp"};
+  config.transaction_timeout = std::chrono::milliseconds(100);
+  Side alice;
+  alice.connection = MsrpConnection::create(
+      std::move(client), std::make_unique<MsrpSession>(config, random_ids()),
+      {[&](const SessionEvent& e) { alice.events.push_back(e); }, [&](const std::string& r) { alice.closed = r; }});
+  alice.connection->start();
+  const std::string first = alice.connection->send_message({"text/plain", "one", ReportRequest::no, ReportRequest::yes});
+  run_until(io, [&] { return !alice.events.empty(); });
+  // The second is sent after the first failed: the timer is armed again.
+  const std::string second = alice.connection->send_message({"text/plain", "two", ReportRequest::no, ReportRequest::yes});
+  run_until(io, [&] { return alice.events.size() == 2; });
+  REQUIRE(alice.events.size() == 2);
+  CHECK(alice.events[0].message_id == first);
+  CHECK(alice.events[0].code == 408);
+  CHECK(alice.events[1].message_id == second);
+  CHECK(alice.events[1].code == 408);
+  CHECK(alice.closed.empty());
+}
