@@ -101,11 +101,11 @@ std::shared_ptr<TlsContext> TlsContext::server(const TlsConfig& config) {
 // One of two streams; each operation is written once and visited, so the
 // connection's handlers exist once per stream type and no more.
 struct MsrpConnection::Stream {
-  Stream(tcp::socket socket) : stream(std::move(socket)) {}  // NOLINT: implicit
+  explicit Stream(tcp::socket socket) : stream(std::move(socket)) {}
   Stream(tcp::socket socket, std::shared_ptr<TlsContext> context, std::string name)
-      : stream(std::in_place_type<ssl::stream<tcp::socket>>, std::move(socket), context->native()),
-        tls(std::move(context)),
-        peer_name(std::move(name)) {}
+      : tls(std::move(context)),
+        peer_name(std::move(name)),
+        stream(std::in_place_type<ssl::stream<tcp::socket>>, std::move(socket), tls->native()) {}
 
   tcp::socket& socket() {
     return std::visit(
@@ -119,9 +119,9 @@ struct MsrpConnection::Stream {
   }
   ssl::stream<tcp::socket>* tls_stream() { return std::get_if<ssl::stream<tcp::socket>>(&stream); }
 
-  std::variant<tcp::socket, ssl::stream<tcp::socket>> stream;
-  std::shared_ptr<TlsContext> tls;  // outlives the stream's SSL object
+  std::shared_ptr<TlsContext> tls;  // declared first: outlives the stream's SSL object
   std::string peer_name;            // client: the name the certificate must carry
+  std::variant<tcp::socket, ssl::stream<tcp::socket>> stream;
 };
 
 // ---- MsrpConnection ---------------------------------------------------------
