@@ -337,18 +337,27 @@ void MsrpConnection::flush() {
 // The timer is moved only to an earlier deadline: re-arming it for every
 // read (the next deadline moves with each response) costs a cancelled wait
 // each time. A wake-up before any deadline is due just arms it again.
+// One session's deadlines come in the order its transactions were made
+// (each its time plus the session's timeout), so while the timer is armed
+// for one of them no new one is earlier, and the search for the earliest
+// (over every pending transaction) is skipped; sessions sharing a
+// connection may have different timeouts, so there it is always done.
 void MsrpConnection::arm_timer() {
+  if (closed_) return;
+  bool pending = false;
+  for (const Attached& a : sessions_) pending = pending || a.session->pending_transactions() > 0;
+  if (!pending) {
+    if (timer_armed_) timer_.cancel();
+    timer_armed_ = false;
+    return;
+  }
+  if (timer_armed_ && !mux_) return;
   std::optional<TimePoint> next;
   for (const Attached& a : sessions_) {
     const std::optional<TimePoint> t = a.session->next_timeout();
     if (t && (!next || *t < *next)) next = t;
   }
-  if (!next || closed_) {
-    if (timer_armed_) timer_.cancel();
-    timer_armed_ = false;
-    return;
-  }
-  if (timer_armed_ && armed_for_ <= *next) return;
+  if (!next || (timer_armed_ && armed_for_ <= *next)) return;
   timer_armed_ = true;
   armed_for_ = *next;
   timer_.expires_at(*next);

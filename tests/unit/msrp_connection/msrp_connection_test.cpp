@@ -423,7 +423,7 @@ TEST_CASE("msrp connection: sessions to the same peer share one connection (RFC 
   CHECK(b2.closed == "b2 ended");  // told once, when it was removed
 }
 
-TEST_CASE("msrp connection: a peer that never answers: each message fails with 408 at its own deadline") {
+TEST_CASE("msrp connection: a peer that never answers: each message fails with 408, in order") {
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   tcp::socket client(io);
@@ -438,15 +438,21 @@ TEST_CASE("msrp connection: a peer that never answers: each message fails with 4
       std::move(client), std::make_unique<MsrpSession>(config, random_ids()),
       {[&](const SessionEvent& e) { alice.events.push_back(e); }, [&](const std::string& r) { alice.closed = r; }});
   alice.connection->start();
+  // The second is sent while the first is pending, the third after both
+  // failed: the timer, armed for the first, wakes again for the second,
+  // then is armed anew for the third.
   const std::string first = alice.connection->send_message({"text/plain", "one", ReportRequest::no, ReportRequest::yes});
-  run_until(io, [&] { return !alice.events.empty(); });
-  // The second is sent after the first failed: the timer is armed again.
+  io.run_for(std::chrono::milliseconds(30));
   const std::string second = alice.connection->send_message({"text/plain", "two", ReportRequest::no, ReportRequest::yes});
   run_until(io, [&] { return alice.events.size() == 2; });
-  REQUIRE(alice.events.size() == 2);
+  const std::string third = alice.connection->send_message({"text/plain", "three", ReportRequest::no, ReportRequest::yes});
+  run_until(io, [&] { return alice.events.size() == 3; });
+  REQUIRE(alice.events.size() == 3);
   CHECK(alice.events[0].message_id == first);
   CHECK(alice.events[0].code == 408);
   CHECK(alice.events[1].message_id == second);
   CHECK(alice.events[1].code == 408);
+  CHECK(alice.events[2].message_id == third);
+  CHECK(alice.events[2].code == 408);
   CHECK(alice.closed.empty());
 }
