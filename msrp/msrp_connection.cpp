@@ -234,8 +234,9 @@ bool MsrpConnection::add_session(std::string_view local_uri, std::unique_ptr<Msr
 }
 
 bool MsrpConnection::remove_session(std::string_view session_id, const std::string& reason) {
-  const auto it = std::find_if(sessions_.begin(), sessions_.end(),
-                               [&](const Attached& a) { return mux_ && a.session_id == session_id; });
+  if (!mux_ || closed_) return false;  // once closed, every session was told already
+  const auto it =
+      std::find_if(sessions_.begin(), sessions_.end(), [&](const Attached& a) { return a.session_id == session_id; });
   if (it == sessions_.end()) return false;
   Attached gone = std::move(*it);
   sessions_.erase(it);

@@ -115,7 +115,8 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   // a session of that id is attached already.
   bool add_session(std::string_view local_uri, std::unique_ptr<MsrpSession> session, Callbacks callbacks);
   // Detaches a session: its pending messages fail with `reason`, its
-  // on_closed is told; the connection stays open. False when unknown.
+  // on_closed is told; the connection stays open. False when unknown or
+  // the connection is closed.
   bool remove_session(std::string_view session_id, const std::string& reason = "session ended");
   // The same calls as above, for one of the sessions of a shared
   // connection; an empty Message-ID when there is no such session.

@@ -421,6 +421,8 @@ TEST_CASE("msrp connection: sessions to the same peer share one connection (RFC 
   CHECK(a3.closed == "done");
   CHECK(b1.closed == "the peer closed the connection");
   CHECK(b2.closed == "b2 ended");  // told once, when it was removed
+  CHECK(!alice->remove_session("alice1"));  // closed: told already
+  CHECK(a1.closed == "done");
 }
 
 TEST_CASE("msrp connection: a peer that never answers: each message fails with 408, in order") {
