@@ -458,3 +458,24 @@ TEST_CASE("msrp connection: a peer that never answers: each message fails with 4
   CHECK(alice.events[2].code == 408);
   CHECK(alice.closed.empty());
 }
+
+TEST_CASE("msrp connection: a TLS context that cannot be loaded names the file") {
+  const auto message = [](const std::function<void()>& make) {
+    try {
+      make();
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  TlsConfig config;
+  config.ca_file = "/nonexistent/ca.pem";
+  CHECK(message([&] { TlsContext::client(config); }).find("cannot load CA file '/nonexistent/ca.pem'") != std::string::npos);
+  TlsConfig server;
+  CHECK(message([&] { TlsContext::server(server); }) ==
+        "MSRP TLS: the accepting side needs certificate_file and private_key_file");
+  server.certificate_file = "/nonexistent/cert.pem";
+  server.private_key_file = "/nonexistent/key.pem";
+  CHECK(message([&] { TlsContext::server(server); }).find("cannot load certificate file '/nonexistent/cert.pem'") !=
+        std::string::npos);
+}
