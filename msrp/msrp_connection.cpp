@@ -168,9 +168,9 @@ void MsrpConnection::start() {
   flush();
 }
 
-// RFC 4975 §14: the side that connected is the TLS client. It checks the
-// certificate against its trust and the name of the peer (RFC 6125; an IP
-// address against the certificate's IP subjectAltNames).
+// msrps: (RFC 4975 §14): the side that connected is the TLS client. It
+// checks the certificate against its trust and the name of the peer (RFC
+// 6125; an IP address against the certificate's IP subjectAltNames).
 void MsrpConnection::handshake() {
   ssl::stream<tcp::socket>& tls = *stream_->tls_stream();
   const bool client = stream_->tls->is_client();
