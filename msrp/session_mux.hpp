@@ -9,7 +9,7 @@
 // session -> the head's bytes, then the body's and the end-line's as they
 // come, go to that session's sink, which feeds the session's own parser.
 // A message for no session here is dropped; a request other than REPORT
-// gets 481 (RFC 4975 §7.3, §10.2), as its Failure-Report allows (§7.1.1).
+// gets 481 (RFC 4975 §7.3), as its Failure-Report allows (§7.1.1).
 // A framing error is final: the connection is broken for every session.
 #pragma once
 
