@@ -29,8 +29,13 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/ssl/context.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "bench/pinning.hpp"
 #include "msrp/msrp_connection.hpp"
+#include "tests/unit/transport/test_pki.hpp"
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -243,6 +248,262 @@ double run_anchor(std::uint64_t bytes, std::size_t chunk) {
 
 }  // namespace
 
+// ---- TLS -------------------------------------------------------------------
+// The same transfer over TLS 1.3, both sides held to one cipher suite
+// (TLS_AES_128_GCM_SHA256), the receiver's certificate issued at start by a
+// CA made for the run (tests/unit/transport/test_pki) and verified:
+//   (c) cosip: the two MsrpConnections over TLS (msrps), as in (a);
+//   (d) the anchor: the same MSRP framing as (b), written with SSL_write in
+//       batches of about 256 KiB and read with SSL_read on a bare socket
+//       pair (OpenSSL directly, blocking); no responses.
+// Both clocks start before the handshake.
+namespace {
+
+constexpr const char* tls_suite = "TLS_AES_128_GCM_SHA256";
+
+struct BenchPki {
+  cosip::test::TestPki ca;
+  cosip::test::CertFiles receiver = ca.issue("receiver", "IP:127.0.0.1");
+};
+
+void hold_to_suite(SSL_CTX* ctx) {
+  ::SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+  ::SSL_CTX_set_ciphersuites(ctx, tls_suite);
+}
+
+// (c) cosip over TLS: seconds for `bytes` in chunks of `chunk`; 0 when it failed.
+double run_cosip_tls(const BenchPki& pki, std::uint64_t bytes, std::size_t chunk) {
+  cosip::msrp::TlsConfig client_config;
+  client_config.ca_file = pki.ca.ca_file();
+  cosip::msrp::TlsConfig server_config;
+  server_config.certificate_file = pki.receiver.certificate_file;
+  server_config.private_key_file = pki.receiver.private_key_file;
+  const auto client_tls = cosip::msrp::TlsContext::client(client_config);
+  const auto server_tls = cosip::msrp::TlsContext::server(server_config);
+  hold_to_suite(client_tls->native().native_handle());
+  hold_to_suite(server_tls->native().native_handle());
+
+  asio::io_context send_io, receive_io;
+  tcp::acceptor acceptor(receive_io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket client(send_io);
+  client.connect(acceptor.local_endpoint());
+  tcp::socket server = acceptor.accept();
+
+  SessionConfig sc;
+  sc.local_uri = "msrps://127.0.0.1:2855/senderabcd;tcp";
+  sc.remote_path = {"msrps://127.0.0.1:2856/receiverabcd;tcp"};
+  sc.chunk_size = chunk;
+  sc.output_budget = std::max<std::size_t>(256 * 1024, 4 * chunk);
+  SessionConfig rc;
+  rc.local_uri = sc.remote_path.front();
+  rc.remote_path = {sc.local_uri};
+  rc.stream_incoming = true;
+  rc.max_message_size = bytes;
+  rc.limits.max_body_size = chunk;
+
+  std::uint64_t received = 0;
+  bool delivered = false, failed = false;
+  std::string reason;
+  auto receiver = MsrpConnection::create(
+      std::move(server), server_tls, "", std::make_unique<MsrpSession>(rc, random_id),
+      {[&](const SessionEvent& e) {
+         if (e.kind == SessionEvent::Kind::chunk_received) received += e.body.size();
+       },
+       [](const std::string&) {}});
+  auto sender = MsrpConnection::create(
+      std::move(client), client_tls, "", std::make_unique<MsrpSession>(sc, random_id),
+      {[&](const SessionEvent& e) {
+         if (e.kind == SessionEvent::Kind::delivered) delivered = true;
+         if (e.kind == SessionEvent::Kind::not_delivered) failed = true;
+         if (delivered || failed) send_io.stop();
+       },
+       [&](const std::string& why) {
+         failed = true;
+         reason = why;
+         send_io.stop();
+       }});
+  std::thread receive_thread([&] {
+    cosip::bench::pin_to_core(1);
+    auto guard = asio::make_work_guard(receive_io);
+    receive_io.run();
+  });
+  cosip::bench::pin_to_core(0);
+  OutgoingStream stream;
+  stream.content_type = "application/octet-stream";
+  stream.size = bytes;
+  stream.read = [](std::uint64_t offset, std::span<char> out) {
+    fill(offset, out.data(), out.size());
+    return out.size();
+  };
+  const auto start = Clock::now();
+  asio::post(receive_io, [&] { receiver->start(); });
+  sender->start();
+  sender->send_stream(stream);
+  send_io.run();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const bool ok = delivered && !failed && received == bytes;
+  sender->close();
+  asio::post(receive_io, [&] {
+    receiver->close();
+    receive_io.stop();
+  });
+  receive_thread.join();
+  if (!ok) {
+    std::fprintf(stderr, "cosip TLS run failed: %s; delivered %d, received %llu of %llu\n", reason.c_str(), delivered,
+                 static_cast<unsigned long long>(received), static_cast<unsigned long long>(bytes));
+    return 0;
+  }
+  return seconds;
+}
+
+// Body bytes of the whole MSRP chunks in buffer[0, have), found by their
+// end-lines as (b) does; `consumed` says where the first incomplete chunk
+// starts. SSL_read gives one record (16 KiB) at a time, so the search for
+// an incomplete chunk's end-line resumes at `resume` (an offset into the
+// buffer, kept by the caller) instead of scanning the body again.
+std::uint64_t count_chunk_bodies(const char* buffer, std::size_t have, std::size_t& consumed, std::size_t& resume) {
+  std::uint64_t counted = 0;
+  std::size_t at = 0;
+  for (;;) {
+    const char* base = buffer + at;
+    const std::size_t left = have - at;
+    const void* head_end = ::memmem(base, left, "\r\n\r\n", 4);
+    if (head_end == nullptr) break;
+    const char* id = base + 5;  // "MSRP <id> SEND"
+    const char* id_end = static_cast<const char*>(std::memchr(id, ' ', left - 5));
+    const std::string end_line = "\r\n-------" + std::string(id, id_end);
+    const char* body = static_cast<const char*>(head_end) + 4;
+    const char* from = std::max(body, buffer + resume);
+    const void* end = ::memmem(from, static_cast<std::size_t>(base + left - from), end_line.data(), end_line.size());
+    if (end == nullptr || static_cast<const char*>(end) + end_line.size() + 3 > base + left) {
+      // Not yet: the end-line may begin in the last bytes searched.
+      resume = std::max(static_cast<std::size_t>(body - buffer), have > end_line.size() + 3 ? have - end_line.size() - 3 : 0);
+      break;
+    }
+    counted += static_cast<std::uint64_t>(static_cast<const char*>(end) - body);
+    at = static_cast<std::size_t>(static_cast<const char*>(end) + end_line.size() + 3 - buffer);
+    resume = at;
+  }
+  consumed = at;
+  resume = resume > at ? resume - at : 0;
+  return counted;
+}
+
+// (d) the anchor over TLS.
+double run_anchor_tls(const BenchPki& pki, std::uint64_t bytes, std::size_t chunk) {
+  SSL_CTX* client_ctx = ::SSL_CTX_new(TLS_client_method());
+  SSL_CTX* server_ctx = ::SSL_CTX_new(TLS_server_method());
+  hold_to_suite(client_ctx);
+  hold_to_suite(server_ctx);
+  ::SSL_CTX_set_verify(client_ctx, SSL_VERIFY_PEER, nullptr);
+  ::SSL_CTX_load_verify_locations(client_ctx, pki.ca.ca_file().c_str(), nullptr);
+  ::SSL_CTX_use_certificate_chain_file(server_ctx, pki.receiver.certificate_file.c_str());
+  ::SSL_CTX_use_PrivateKey_file(server_ctx, pki.receiver.private_key_file.c_str(), SSL_FILETYPE_PEM);
+
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::listen(listener, 1);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  const int sender = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (::connect(sender, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return 0;
+  const int receiver = ::accept(listener, nullptr, nullptr);
+  ::close(listener);
+  const int one = 1;
+  ::setsockopt(sender, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  SSL* send_ssl = ::SSL_new(client_ctx);
+  SSL* receive_ssl = ::SSL_new(server_ctx);
+  ::SSL_set_fd(send_ssl, sender);
+  ::SSL_set_fd(receive_ssl, receiver);
+  ::X509_VERIFY_PARAM_set1_ip_asc(::SSL_get0_param(send_ssl), "127.0.0.1");
+
+  const auto start = Clock::now();
+  std::uint64_t counted = 0;
+  bool receiver_ok = false;
+  std::thread receive_thread([&] {
+    cosip::bench::pin_to_core(1);
+    if (::SSL_accept(receive_ssl) != 1) return;
+    std::vector<char> buffer(1 << 20);
+    std::size_t have = 0;
+    std::size_t resume = 0;
+    for (;;) {
+      const int n = ::SSL_read(receive_ssl, buffer.data() + have, static_cast<int>(buffer.size() - have));
+      if (n <= 0) break;
+      have += static_cast<std::size_t>(n);
+      std::size_t consumed = 0;
+      counted += count_chunk_bodies(buffer.data(), have, consumed, resume);
+      std::memmove(buffer.data(), buffer.data() + consumed, have - consumed);
+      have -= consumed;
+    }
+    receiver_ok = true;
+  });
+  cosip::bench::pin_to_core(0);
+  bool ok = ::SSL_connect(send_ssl) == 1;
+  std::string batch;
+  batch.reserve(256 * 1024 + chunk + 512);
+  char head[512];
+  char end_line[64];
+  std::uint64_t sent = 0;
+  unsigned long long transaction = 0x1000000;
+  while (ok && sent < bytes) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, bytes - sent));
+    ++transaction;
+    const int head_size = std::snprintf(head, sizeof head,
+                                        "MSRP t%llx SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\nMessage-ID: anchor1234\r\n"
+                                        "Byte-Range: %llu-%llu/%llu\r\nContent-Type: application/octet-stream\r\n\r\n",
+                                        transaction, receiver_uri.c_str(), sender_uri.c_str(),
+                                        static_cast<unsigned long long>(sent + 1), static_cast<unsigned long long>(sent + n),
+                                        static_cast<unsigned long long>(bytes));
+    const int end_size = std::snprintf(end_line, sizeof end_line, "\r\n-------t%llx%c\r\n", transaction,
+                                       sent + n == bytes ? '$' : '+');
+    batch.append(head, static_cast<std::size_t>(head_size));
+    const std::size_t at = batch.size();
+    batch.resize(at + n);
+    fill(sent, batch.data() + at, n);
+    batch.append(end_line, static_cast<std::size_t>(end_size));
+    sent += n;
+    if (batch.size() >= 256 * 1024 || sent == bytes) {
+      ok = ::SSL_write(send_ssl, batch.data(), static_cast<int>(batch.size())) == static_cast<int>(batch.size());
+      batch.clear();
+    }
+  }
+  if (ok) ::SSL_shutdown(send_ssl);  // close_notify: the reader's SSL_read returns 0
+  ::shutdown(sender, SHUT_WR);
+  receive_thread.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  ::SSL_free(send_ssl);
+  ::SSL_free(receive_ssl);
+  ::SSL_CTX_free(client_ctx);
+  ::SSL_CTX_free(server_ctx);
+  ::close(sender);
+  ::close(receiver);
+  if (!ok || !receiver_ok || counted != bytes) {
+    std::fprintf(stderr, "TLS anchor run failed: received %llu of %llu\n", static_cast<unsigned long long>(counted),
+                 static_cast<unsigned long long>(bytes));
+    return 0;
+  }
+  return seconds;
+}
+
+void run_tls_section(std::uint64_t bytes) {
+  const BenchPki pki;
+  std::printf("MSRP over loopback TLS 1.3 (%s on both sides), sender on core 0, receiver on core 1\n", tls_suite);
+  std::printf("%-8s %14s %14s %14s %8s\n", "chunk", "cosip GB/s", "anchor GB/s", "bytes", "ratio");
+  for (const std::size_t chunk : {std::size_t{2048}, std::size_t{64 * 1024}}) {
+    const double a = run_cosip_tls(pki, bytes, chunk);
+    const double b = run_anchor_tls(pki, bytes, chunk);
+    const double ga = a > 0 ? static_cast<double>(bytes) / a / 1e9 : 0;
+    const double gb = b > 0 ? static_cast<double>(bytes) / b / 1e9 : 0;
+    std::printf("%-8zu %14.3f %14.3f %14llu %8.2f\n", chunk, ga, gb, static_cast<unsigned long long>(bytes),
+                gb > 0 ? ga / gb : 0);
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   std::uint64_t bytes = 1ULL << 30;
   for (int i = 1; i < argc; ++i) {
@@ -266,5 +527,6 @@ int main(int argc, char** argv) {
   }
   std::printf("peak RSS: %ld KiB after %llu-byte transfers, %ld KiB after %llu-byte ones\n", rss_small,
               static_cast<unsigned long long>(small), peak_rss_kib(), static_cast<unsigned long long>(bytes));
+  run_tls_section(bytes);
   return 0;
 }
