@@ -1,0 +1,207 @@
+#include "msrp/msrp_stream.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/address.hpp>
+
+#include "msrp/uri.hpp"
+
+namespace cosip::msrp {
+
+namespace asio = boost::asio;
+using error_code = boost::system::error_code;
+
+namespace {
+
+using tcp = asio::ip::tcp;
+
+// "[::1]" -> "::1": the host as Asio resolves it.
+std::string bare_host(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return std::string(host);
+}
+
+}  // namespace
+
+std::shared_ptr<MsrpStream> MsrpStream::create(asio::any_io_executor executor, StreamConfig config,
+                                               std::function<std::uint64_t()> random, Callbacks callbacks) {
+  return std::shared_ptr<MsrpStream>(
+      new MsrpStream(std::move(executor), std::move(config), std::move(random), std::move(callbacks)));
+}
+
+MsrpStream::MsrpStream(asio::any_io_executor executor, StreamConfig config, std::function<std::uint64_t()> random,
+                       Callbacks callbacks)
+    : executor_(std::move(executor)),
+      config_(std::move(config)),
+      random_(std::move(random)),
+      callbacks_(std::move(callbacks)) {}
+
+void MsrpStream::notify(const char* what, std::string reason) {
+  if (callbacks_.on_notification) callbacks_.on_notification(StreamNotification{config_.kind + what, std::move(reason)});
+}
+
+void MsrpStream::fail(std::string reason) {
+  if (state_ == State::ended) return;
+  state_ = State::ended;
+  error_code ignored;
+  if (acceptor_) acceptor_->close(ignored);
+  if (connecting_) connecting_->close(ignored);
+  if (connection_) connection_->close(reason);
+  notify("DidFail", std::move(reason));
+}
+
+void MsrpStream::initialize(bool connect) {
+  if (state_ != State::idle) return;
+  connects_ = connect;
+  Uri local;
+  if (!parse_uri(config_.session.local_uri, local) || local.session_id.empty()) {
+    fail("not an MSRP URI with a session-id: \"" + config_.session.local_uri + "\"");
+    return;
+  }
+  if (!connect) {
+    error_code ec;
+    const asio::ip::address address = asio::ip::make_address(bare_host(local.host), ec);
+    if (ec) {
+      fail("the local URI's host is not an IP address to listen on: \"" + std::string(local.host) + "\"");
+      return;
+    }
+    acceptor_ = std::make_unique<tcp::acceptor>(executor_);
+    const tcp::endpoint endpoint(address, config_.any_port ? 0 : local.effective_port());
+    acceptor_->open(endpoint.protocol(), ec);
+    if (!ec) acceptor_->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(endpoint, ec);
+    if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      fail("cannot listen on " + std::string(local.host) + ":" + std::to_string(endpoint.port()) + ": " + ec.message());
+      return;
+    }
+    if (config_.any_port) {
+      // The authority as written ("host" or "host:port") gets the port chosen.
+      const std::string port = std::to_string(acceptor_->local_endpoint().port());
+      const std::string written =
+          std::string(local.host) + (local.port != 0 ? ":" + std::to_string(local.port) : std::string()) + "/";
+      const std::size_t at = config_.session.local_uri.find(written);
+      if (at != std::string::npos)
+        config_.session.local_uri.replace(at, written.size(), std::string(local.host) + ":" + port + "/");
+    }
+    accept();
+  }
+  state_ = State::initialized;
+  notify("DidInitialize");
+}
+
+void MsrpStream::accept() {
+  auto socket = std::make_shared<tcp::socket>(executor_);
+  acceptor_->async_accept(*socket, [self = shared_from_this(), socket](error_code ec) {
+    if (self->state_ == State::ended) return;
+    if (ec) {
+      self->fail("accepting the peer's connection failed: " + ec.message());
+      return;
+    }
+    // One connection per stream: the listener's job is done.
+    error_code ignored;
+    self->acceptor_->close(ignored);
+    if (self->state_ == State::starting)
+      self->run(std::move(*socket), false);
+    else
+      self->accepted_ = std::make_unique<tcp::socket>(std::move(*socket));
+  });
+}
+
+void MsrpStream::start(std::vector<std::string> remote_path) {
+  if (state_ != State::initialized) return;
+  state_ = State::starting;
+  config_.session.remote_path = std::move(remote_path);
+  if (connects_) {
+    connect();
+  } else if (accepted_) {
+    tcp::socket socket = std::move(*accepted_);
+    accepted_.reset();
+    run(std::move(socket), false);
+  }
+}
+
+void MsrpStream::connect() {
+  Uri first;
+  if (config_.session.remote_path.empty() || !parse_uri(config_.session.remote_path.front(), first)) {
+    fail("the peer's path holds no MSRP URI to connect to");
+    return;
+  }
+  if (first.secure != (config_.tls != nullptr)) {
+    fail(first.secure ? "the peer's path asks for TLS (msrps:) and no TLS is configured"
+                      : "TLS is configured and the peer's path is msrp: (TCP)");
+    return;
+  }
+  resolver_ = std::make_unique<tcp::resolver>(executor_);
+  connecting_ = std::make_unique<tcp::socket>(executor_);
+  const std::string host = bare_host(first.host);
+  const std::string port = std::to_string(first.effective_port());
+  resolver_->async_resolve(host, port, [self = shared_from_this(), host, port](error_code ec, tcp::resolver::results_type results) {
+    if (self->state_ == State::ended) return;
+    if (ec) {
+      self->fail("cannot resolve " + host + ": " + ec.message());
+      return;
+    }
+    asio::async_connect(*self->connecting_, results, [self, host, port](error_code ec, const tcp::endpoint&) {
+      if (self->state_ == State::ended) return;
+      if (ec) {
+        self->fail("cannot connect to " + host + ":" + port + ": " + ec.message());
+        return;
+      }
+      tcp::socket socket = std::move(*self->connecting_);
+      self->connecting_.reset();
+      self->run(std::move(socket), true);
+    });
+  });
+}
+
+void MsrpStream::run(tcp::socket socket, bool connected) {
+  auto session = std::make_unique<MsrpSession>(config_.session, random_);
+  if (!session->valid()) {
+    fail(session->config_error());
+    return;
+  }
+  std::weak_ptr<MsrpStream> weak = weak_from_this();
+  MsrpConnection::Callbacks callbacks{[weak](const SessionEvent& e) {
+                                        if (auto self = weak.lock()) self->on_event(e);
+                                      },
+                                      [weak](const std::string& reason) {
+                                        if (auto self = weak.lock(); self && self->state_ == State::started)
+                                          self->fail(reason);
+                                      }};
+  std::string peer_name;
+  if (Uri first; connected && parse_uri(config_.session.remote_path.front(), first)) peer_name = bare_host(first.host);
+  connection_ = config_.tls ? MsrpConnection::create(std::move(socket), config_.tls, peer_name, std::move(session),
+                                                     std::move(callbacks))
+                            : MsrpConnection::create(std::move(socket), std::move(session), std::move(callbacks));
+  connection_->start();
+  if (connected) {
+    // RFC 4975 §5.4: the side that connected sends a SEND at once, which
+    // may be bodiless, so the other side can match the connection.
+    OutgoingMessage binding;
+    binding_id_ = connection_->send_message(std::move(binding));
+  }
+  state_ = State::started;
+  notify("DidStart");
+}
+
+void MsrpStream::on_event(const SessionEvent& e) {
+  // The binding SEND, ours (its 200) or theirs (bodiless): not a message.
+  if (e.message_id == binding_id_) return;
+  if (e.kind == SessionEvent::Kind::message_received && e.body.empty() && e.content_type.empty() && e.total == 0)
+    return;
+  if (callbacks_.on_event) callbacks_.on_event(e);
+}
+
+void MsrpStream::end(const std::string& reason) {
+  if (state_ == State::ended) return;
+  notify("WillEnd");
+  state_ = State::ended;
+  error_code ignored;
+  if (acceptor_) acceptor_->close(ignored);
+  if (connecting_) connecting_->close(ignored);
+  if (resolver_) resolver_->cancel();
+  if (connection_) connection_->close(reason);
+  notify("DidEnd", reason);
+}
+
+}  // namespace cosip::msrp

@@ -1,0 +1,235 @@
+// MsrpStream over loopback TCP and TLS: who connects decided from a=setup,
+// the lifecycle notifications in order (DidInitialize, DidStart, WillEnd,
+// DidEnd; DidFail when connecting fails or the peer goes), the bodiless
+// binding SEND never handed on, and the chat and file-transfer streams
+// running over it, a transfer cancelled by its sender mid-way included.
+#include <doctest/doctest.h>
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "msrp/chat.hpp"
+#include "msrp/connection_role.hpp"
+#include "msrp/file_receiver.hpp"
+#include "msrp/file_transfer.hpp"
+#include "msrp/msrp_stream.hpp"
+#include "tests/unit/transport/test_pki.hpp"
+
+using namespace cosip::msrp;
+namespace asio = boost::asio;
+
+namespace {
+
+std::function<std::uint64_t()> counter(std::uint64_t seed) {
+  return [n = seed]() mutable { return n += 0x9e3779b97f4a7c15ULL; };
+}
+
+// One side: its stream and everything it reported.
+struct Side {
+  std::shared_ptr<MsrpStream> stream;
+  std::vector<std::string> notifications;  // names, with ": reason" when there is one
+  std::vector<SessionEvent> events;
+
+  Side(asio::io_context& io, const std::string& kind, const std::string& local_uri, std::uint64_t seed,
+       std::shared_ptr<TlsContext> tls = nullptr) {
+    StreamConfig config;
+    config.kind = kind;
+    config.session.local_uri = local_uri;
+    config.session.stream_incoming = kind == "MSRPFileTransfer";
+    config.session.max_message_size = 64 << 20;
+    config.session.output_budget = 64 * 1024;
+    config.any_port = true;
+    config.tls = std::move(tls);
+    stream = MsrpStream::create(io.get_executor(), config, counter(seed),
+                                {[this](const StreamNotification& n) {
+                                   notifications.push_back(n.reason.empty() ? n.name : n.name + ": " + n.reason);
+                                 },
+                                 [this](const SessionEvent& e) { events.push_back(e); }});
+  }
+  bool has(const std::string& name) const {
+    for (const std::string& n : notifications)
+      if (n.starts_with(name)) return true;
+    return false;
+  }
+};
+
+// Runs `io` until `done` or 10 s.
+template <typename Done>
+bool run_until(asio::io_context& io, Done done) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done() && std::chrono::steady_clock::now() < end) io.run_for(std::chrono::milliseconds(5));
+  return done();
+}
+
+// Alice offers (actpass), bob answers (active, RFC 6135): bob connects.
+void negotiate_and_start(asio::io_context& io, Side& alice, Side& bob) {
+  const ConnectionRoles roles = decide_connector(offer_setup, answer_setup(offer_setup));
+  REQUIRE(roles.error.empty());
+  alice.stream->initialize(we_connect(roles.connector, true));
+  bob.stream->initialize(we_connect(roles.connector, false));
+  REQUIRE(alice.notifications == std::vector<std::string>{alice.notifications.at(0)});
+  CHECK_MESSAGE(alice.notifications[0].ends_with("DidInitialize"), alice.notifications[0]);
+  CHECK(alice.stream->local_uri().find(":2855/") == std::string::npos);  // the port chosen is in our a=path
+  // Each learns the other's a=path from the SDP.
+  alice.stream->start({bob.stream->local_uri()});
+  bob.stream->start({alice.stream->local_uri()});
+  REQUIRE(run_until(io, [&] { return alice.has("MSRPChatDidStart") || alice.has("MSRPFileTransferDidStart"); }));
+  REQUIRE(run_until(io, [&] { return bob.stream->connection() != nullptr; }));
+}
+
+}  // namespace
+
+TEST_CASE("msrp stream: chat over the connection a=setup chose, the lifecycle in order") {
+  asio::io_context io;
+  std::shared_ptr<TlsContext> alice_tls, bob_tls;
+  std::string scheme = "msrp";
+  cosip::test::TestPki pki;
+  SUBCASE("over TCP") {}
+  SUBCASE("over TLS") {
+    scheme = "msrps";
+    const cosip::test::CertFiles cert = pki.issue("alice", "IP:127.0.0.1");
+    TlsConfig server;
+    server.certificate_file = cert.certificate_file;
+    server.private_key_file = cert.private_key_file;
+    alice_tls = TlsContext::server(server);  // alice accepts
+    TlsConfig client;
+    client.ca_file = pki.ca_file();
+    bob_tls = TlsContext::client(client);
+  }
+  Side alice(io, "MSRPChat", scheme + "://127.0.0.1:2855/alicechat1;tcp", 1, alice_tls);
+  Side bob(io, "MSRPChat", scheme + "://127.0.0.1:9/bobchat1;tcp", 2, bob_tls);
+  negotiate_and_start(io, alice, bob);
+  CHECK(alice.notifications == std::vector<std::string>{"MSRPChatDidInitialize", "MSRPChatDidStart"});
+  CHECK(bob.notifications == std::vector<std::string>{"MSRPChatDidInitialize", "MSRPChatDidStart"});
+
+  ChatConfig alice_view{{"sip:alice@example.com", "Alice"}, {"sip:bob@example.com", "Bob"}, {"message/cpim"}, {}};
+  ChatConfig bob_view{{"sip:bob@example.com", "Bob"}, {"sip:alice@example.com", "Alice"}, {"message/cpim"}, {}};
+  ChatStream alice_chat(alice_view, alice.stream->connection()->session());
+  ChatStream bob_chat(bob_view, bob.stream->connection()->session());
+  std::string error;
+  const auto id = alice_chat.send_message("Hello over the stream", "text/plain", {}, {},
+                                          std::chrono::steady_clock::now(), error);
+  REQUIRE(id);
+  alice.stream->connection()->sync();
+  REQUIRE(run_until(io, [&] { return alice.events.size() == 1 && bob.events.size() == 1; }));
+  const auto at_bob = bob_chat.on_session_events(bob.events);
+  REQUIRE(at_bob.size() == 1);  // the binding SEND was not handed on
+  CHECK(at_bob[0].name == "MSRPChatGotMessage");
+  CHECK(at_bob[0].content == "Hello over the stream");
+  const auto at_alice = alice_chat.on_session_events(alice.events);
+  REQUIRE(at_alice.size() == 1);
+  CHECK(at_alice[0].name == "MSRPChatDidDeliverMessage");
+  CHECK(at_alice[0].message_id == *id);
+
+  alice.stream->end("session terminated");
+  CHECK(alice.notifications ==
+        std::vector<std::string>{"MSRPChatDidInitialize", "MSRPChatDidStart", "MSRPChatWillEnd",
+                                 "MSRPChatDidEnd: session terminated"});
+  // Bob's peer went away before bob ended his stream.
+  REQUIRE(run_until(io, [&] { return bob.has("MSRPChatDidFail"); }));
+  CHECK(bob.notifications.back() == "MSRPChatDidFail: the peer closed the connection");
+}
+
+TEST_CASE("msrp stream: what cannot start fails with the reason") {
+  asio::io_context io;
+  SUBCASE("nobody listens where the peer's path points") {
+    asio::ip::tcp::acceptor probe(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    const std::uint16_t port = probe.local_endpoint().port();
+    probe.close();
+    Side bob(io, "MSRPChat", "msrp://127.0.0.1:9/bobchat2;tcp", 3);
+    bob.stream->initialize(true);
+    bob.stream->start({"msrp://127.0.0.1:" + std::to_string(port) + "/alicechat2;tcp"});
+    REQUIRE(run_until(io, [&] { return bob.has("MSRPChatDidFail"); }));
+    CHECK(bob.notifications.back() ==
+          "MSRPChatDidFail: cannot connect to 127.0.0.1:" + std::to_string(port) + ": Connection refused");
+  }
+  SUBCASE("the peer asks for TLS and none is configured") {
+    Side bob(io, "MSRPChat", "msrp://127.0.0.1:9/bobchat3;tcp", 4);
+    bob.stream->initialize(true);
+    bob.stream->start({"msrps://127.0.0.1:5555/alicechat3;tcp"});
+    CHECK(bob.notifications.back() ==
+          "MSRPChatDidFail: the peer's path asks for TLS (msrps:) and no TLS is configured");
+  }
+  SUBCASE("a local URI whose host is a name cannot be listened on") {
+    Side alice(io, "MSRPChat", "msrp://alice.example.com/alicechat4;tcp", 5);
+    alice.stream->initialize(false);
+    CHECK(alice.notifications.back() ==
+          "MSRPChatDidFail: the local URI's host is not an IP address to listen on: \"alice.example.com\"");
+  }
+}
+
+TEST_CASE("msrp stream: a file sent over it, and one cancelled by its sender mid-way") {
+  asio::io_context io;
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("cosip-stream-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "in");
+  std::string content(3 << 20, '\0');
+  for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 131 % 251);
+  std::ofstream((dir / "big.bin").string(), std::ios::binary) << content;
+  std::string error;
+  const auto source = FileSource::open((dir / "big.bin").string(), "", error);
+  REQUIRE(source);
+  bool cancel = false;
+  SUBCASE("whole") {}
+  SUBCASE("cancelled by the sender") { cancel = true; }
+
+  Side alice(io, "MSRPFileTransfer", "msrp://127.0.0.1:2855/alicefile5;tcp", 6);
+  Side bob(io, "MSRPFileTransfer", "msrp://127.0.0.1:9/bobfile5;tcp", 7);
+  negotiate_and_start(io, alice, bob);
+  FileDescription offered;
+  REQUIRE(decode_file_selector(encode_file_selector(source->description()), offered, error));
+  OutgoingFileTransfer sending(
+      source->description(), [&](std::uint64_t offset, std::span<char> out) { return source->read(offset, out); },
+      alice.stream->connection()->session());
+  IncomingFileTransfer receiving(
+      offered, FileReceiver::create((dir / "in").string(), offered.name, offered.size, offered.sha1, error),
+      bob.stream->connection()->session());
+  std::vector<FileTransferNotification> sent, received;
+  std::uint64_t received_bytes = 0;
+  auto pump = [&] {
+    sending.on_session_events(std::exchange(alice.events, {}));
+    receiving.on_session_events(std::exchange(bob.events, {}));
+    for (auto& n : sending.take_notifications()) sent.push_back(n);
+    for (auto& n : receiving.take_notifications()) {
+      if (n.name == "MSRPFileTransferGotProgress") received_bytes = n.transferred;
+      received.push_back(n);
+    }
+    bob.stream->connection()->sync();  // a refusal (413) goes out
+    return sending.finished() && receiving.finished();
+  };
+  sending.start(std::chrono::steady_clock::now());
+  alice.stream->connection()->sync();
+  if (cancel) {
+    REQUIRE(run_until(io, [&] {
+      pump();
+      return received_bytes >= 1 << 20;
+    }));
+    sending.cancel(std::chrono::steady_clock::now());
+    alice.stream->connection()->sync();
+  }
+  REQUIRE(run_until(io, pump));
+  if (!cancel) {
+    CHECK(received.back().name == "MSRPFileTransferGotFile");
+    CHECK(sent.back().name == "MSRPFileTransferDidDeliverFile");
+    std::ifstream in(received.back().path, std::ios::binary);
+    CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == content);
+  } else {
+    CHECK(received.back().name == "MSRPFileTransferDidFail");
+    CHECK(received.back().reason == "the sender cancelled the transfer");
+    CHECK(sent.back().name == "MSRPFileTransferDidNotDeliverFile");
+    CHECK(sent.back().reason == "cancelled");
+    CHECK(std::filesystem::is_empty(dir / "in"));  // no final file, no temporary one
+  }
+  alice.stream->end();
+  bob.stream->end();
+  CHECK(bob.notifications.back() == "MSRPFileTransferDidEnd: ended");
+  std::filesystem::remove_all(dir);
+}
