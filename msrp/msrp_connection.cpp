@@ -65,7 +65,7 @@ void MsrpConnection::read() {
 // is free, so streamed chunks are made as it drains, never ahead of it.
 void MsrpConnection::flush() {
   if (closed_ || !writing_.empty()) return;
-  writing_ = session_->take_output();
+  session_->take_output(writing_);  // hands back the last write's buffer
   if (writing_.empty()) return;
   boost::asio::async_write(socket_, boost::asio::buffer(writing_),
                            [self = shared_from_this()](boost::system::error_code ec, std::size_t) {

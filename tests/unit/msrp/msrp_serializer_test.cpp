@@ -170,3 +170,23 @@ TEST_CASE("msrp serializer: body_contains_end_line and the choice of a transacti
   CHECK(chosen == make_transaction_id(8));
   CHECK(next == 2);
 }
+
+TEST_CASE("msrp serializer: a ChunkHead writes what serialize_head writes") {
+  const UriList to = path("msrp://b.example.com:1/s1;tcp");
+  const UriList from = path("msrp://a.example.com:2/s2;tcp");
+  for (const bool body : {true, false}) {
+    MessageHead head = make_send("unused", to, from, "m123", {}, body ? "application/octet-stream" : "");
+    head.success_report = ReportRequest::yes;
+    head.failure_report = ReportRequest::partial;
+    const ChunkHead chunk(head);
+    CHECK(chunk.has_body() == body);
+    for (const ByteRange range : {ByteRange{1, 2048, 1073741824}, ByteRange{1073741824, 1073741824, 1073741824},
+                                  ByteRange{5, ByteRange::unknown, ByteRange::unknown}, ByteRange{1, 0, 0}}) {
+      head.transaction_id = "tr4nsact1d";
+      head.byte_range = range;
+      std::string written(chunk.size(head.transaction_id.size(), range), '?');
+      chunk.write(written.data(), head.transaction_id, range);
+      CHECK(written == serialize_head(head));
+    }
+  }
+}
