@@ -83,13 +83,13 @@ StreamParser::Result StreamParser::feed_head(std::string_view bytes) {
     if (line_start_ > 0 && line == "\r\n") {
       // The empty line: a body follows (§9 content-stuff).
       head_buffer_.resize(head_buffer_.size() - 2);
-      if (ParseError e = parse_head(head_buffer_, true, head_)) return fail(e);
+      if (ParseError e = parse_head(head_buffer_, true, head_, &paths_)) return fail(e);
       return finish_head(used);
     }
     if (line_start_ > 0 && line.starts_with(end_line_dashes)) {
       // The end-line right after the headers: no body.
       const std::string_view head_text = std::string_view(head_buffer_).substr(0, line_start_);
-      if (ParseError e = parse_head(head_text, false, head_)) return fail(e);
+      if (ParseError e = parse_head(head_text, false, head_, &paths_)) return fail(e);
       const std::string_view tail = line.substr(end_line_dashes.size(), line.size() - end_line_dashes.size() - 2);
       if (tail.size() != head_.transaction_id.size() + 1 || !tail.starts_with(head_.transaction_id) || !is_flag(tail.back()))
         return fail(ParseErrc::bad_end_line, line_start_, "expected \"-------\" transaction id and one of $+#");
