@@ -53,7 +53,7 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   boost::asio::steady_timer timer_;
   std::unique_ptr<MsrpSession> session_;
   Callbacks callbacks_;
-  std::array<char, 65536> read_buffer_{};
+  std::array<char, 256 * 1024> read_buffer_{};  // a large read: fewer wake-ups per byte at file-transfer rates
   std::string writing_;  // being written
   bool closed_ = false;
 };

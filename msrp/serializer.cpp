@@ -293,4 +293,30 @@ MessageHead make_response(const MessageHead& request, std::uint16_t code, std::s
   return head;
 }
 
+void append_response(std::string& out, const MessageHead& request, std::uint16_t code, std::string_view comment) {
+  // As make_response() and append_head() would write it: the start line,
+  // To-Path and From-Path of one URI each (or none), the end-line.
+  if (comment.empty()) comment = default_comment(code);
+  out += "MSRP ";
+  out += request.transaction_id;
+  out += ' ';
+  append_three_digits(out, code);
+  if (!comment.empty()) {
+    out += ' ';
+    out += comment;
+  }
+  out += "\r\nTo-Path:";
+  if (!request.from_path.empty()) {
+    out += ' ';
+    append_uri(out, request.from_path.front());
+  }
+  out += "\r\nFrom-Path:";
+  if (!request.to_path.empty()) {
+    out += ' ';
+    append_uri(out, request.to_path.front());
+  }
+  out += "\r\n";
+  append_end_line(out, request.transaction_id, EndFlag::complete, false);
+}
+
 }  // namespace cosip::msrp

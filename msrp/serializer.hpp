@@ -74,5 +74,7 @@ MessageHead make_auth(std::string_view transaction_id, const UriList& to_path, c
 // hop (the first URI of the request's From-Path), From-Path this hop (the
 // first URI of its To-Path). An empty comment takes default_comment(code).
 MessageHead make_response(const MessageHead& request, std::uint16_t code, std::string_view comment = {});
+// append_message() of make_response(request, code, comment), written directly.
+void append_response(std::string& out, const MessageHead& request, std::uint16_t code, std::string_view comment = {});
 
 }  // namespace cosip::msrp

@@ -268,7 +268,7 @@ void MsrpSession::respond(std::uint16_t code) {
   // §7.1.1: "no" asks for no response at all; "partial" for error responses only.
   const ReportRequest failure = request.failure_report.value_or(ReportRequest::yes);
   if (failure == ReportRequest::no || (failure == ReportRequest::partial && code == 200)) return;
-  append_message(output_, make_response(request, code), {}, EndFlag::complete);
+  append_response(output_, request, code);
 }
 
 void MsrpSession::on_response() {

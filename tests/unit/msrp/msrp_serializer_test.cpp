@@ -190,3 +190,20 @@ TEST_CASE("msrp serializer: a ChunkHead writes what serialize_head writes") {
     }
   }
 }
+
+TEST_CASE("msrp serializer: append_response writes what serialize(make_response()) writes") {
+  MessageHead request = make_send("tr4nsact", path("msrps://b.example.com:1/s1;tcp;p=q"),
+                                  path("msrp://alice@a.example.com/s2;tcp"), "m1", {}, "text/plain");
+  MessageHead without_paths = request;
+  without_paths.to_path.clear();
+  without_paths.from_path.clear();
+  for (const MessageHead* r : {&request, &without_paths}) {
+    for (const std::uint16_t code : {200, 413, 481, 299}) {
+      for (const std::string_view comment : {std::string_view(), std::string_view("Fine")}) {
+        std::string out = "before";
+        append_response(out, *r, code, comment);
+        CHECK(out == "before" + serialize(make_response(*r, code, comment), {}, EndFlag::complete));
+      }
+    }
+  }
+}
