@@ -79,15 +79,23 @@ void MsrpConnection::flush() {
                            });
 }
 
+// The timer is moved only when the session's next deadline comes before
+// the one it is armed for: one armed for a later chunk's deadline fires
+// early, finds nothing due and is armed again, instead of being re-armed at
+// every response.
 void MsrpConnection::arm_timer() {
   const std::optional<TimePoint> next = session_->next_timeout();
   if (!next || closed_) {
-    timer_.cancel();
+    if (armed_) timer_.cancel();
+    armed_.reset();
     return;
   }
+  if (armed_ && *armed_ <= *next) return;
+  armed_ = *next;
   timer_.expires_at(*next);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->closed_) return;
+    self->armed_.reset();
     self->session_->on_timeout(std::chrono::steady_clock::now());
     self->deliver_events();
     self->arm_timer();

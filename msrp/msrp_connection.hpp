@@ -9,6 +9,7 @@
 #include <array>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -55,6 +56,7 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   Callbacks callbacks_;
   std::array<char, 256 * 1024> read_buffer_{};  // a large read: fewer wake-ups per byte at file-transfer rates
   std::string writing_;  // being written
+  std::optional<TimePoint> armed_;  // what the timer waits for
   bool closed_ = false;
 };
 
