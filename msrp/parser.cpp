@@ -45,9 +45,9 @@ StreamParser::Result StreamParser::feed(std::string_view bytes) {
 
 StreamParser::Result StreamParser::feed_head(std::string_view bytes) {
   if (new_message_) {
-    // The previous head's views die here, not at its end event.
+    // The previous head's views die here, not at its end event. head_ is
+    // not cleared: parse_head() rebuilds all of it before Event::head.
     new_message_ = false;
-    head_ = MessageHead{};
     head_buffer_.clear();
     line_start_ = 0;
   }
