@@ -1,17 +1,21 @@
 // MSRP file-transfer throughput over loopback TCP, side by side in one run:
 //   (a) cosip: two MsrpConnections (msrp/msrp_connection.hpp), the sender
 //       streaming the bytes from memory (send_stream), the receiver handing
-//       the pieces out (stream_incoming) to a sink that only counts them,
-//       a 200 going back for every chunk (Failure-Report: yes, RFC 4975);
+//       the pieces out (stream_incoming, on_piece: views, no copies) to a
+//       sink that only counts them, a 200 going back for every chunk
+//       (Failure-Report: yes, the default of RFC 4975 §7.1.1);
 //   (b) the anchor: the same bytes framed as MSRP chunks of the same size,
 //       batched into writes of about 256 KiB on a bare blocking socket (as
 //       cosip batches its output) and read by a bare receiver that finds
 //       each end-line with memmem; no responses.
 // At 2 KiB chunks (RFC 4975's interruptibility threshold) and 64 KiB. The
-// sender runs on core 0, the receiver on core 1. Peak RSS is read after the
-// cosip runs of a small and of the full size: equal means the memory does
-// not grow with the file.
-//   msrp_throughput_bench [--bytes N] [--quick]
+// sender runs on core 0, the receiver on core 1; the CPU time each side
+// used is printed too (per KiB). Peak RSS is read after the
+// cosip runs of a small and of the full size, before the anchors run:
+// equal means the memory does not grow with the file.
+//   msrp_throughput_bench [--bytes N] [--quick] [--in-memory] [--chunk N]
+// --in-memory runs the two sessions alone in one thread, without sockets
+// (for callgrind: the instructions the protocol costs per byte).
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
@@ -23,6 +27,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -39,6 +45,7 @@
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+using cosip::msrp::IncomingPiece;
 using cosip::msrp::MsrpConnection;
 using cosip::msrp::MsrpSession;
 using cosip::msrp::OutgoingStream;
@@ -73,6 +80,21 @@ void fill(std::uint64_t offset, char* out, std::size_t n) {
   }
 }
 
+// CPU seconds the calling thread has used.
+double thread_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+// A run: its wall-clock seconds (0 when it failed) and the CPU seconds of
+// each side, which other processes on the machine do not inflate.
+struct Run {
+  double seconds = 0;
+  double sender_cpu = 0;
+  double receiver_cpu = 0;
+};
+
 long peak_rss_kib() {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
@@ -84,8 +106,9 @@ std::uint64_t random_id() {
   return n += 0x9e3779b97f4a7c15ULL;
 }
 
-// (a) cosip: seconds for `bytes` in chunks of `chunk`; 0 when it failed.
-double run_cosip(std::uint64_t bytes, std::size_t chunk) {
+// (a) cosip: `bytes` in chunks of `chunk`.
+Run run_cosip(std::uint64_t bytes, std::size_t chunk) {
+  Run run;
   asio::io_context send_io, receive_io;
   tcp::acceptor acceptor(receive_io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   tcp::socket client(send_io);
@@ -103,15 +126,12 @@ double run_cosip(std::uint64_t bytes, std::size_t chunk) {
   rc.stream_incoming = true;
   rc.max_message_size = bytes;
   rc.limits.max_body_size = chunk;
-
   std::uint64_t received = 0;
+  rc.on_piece = [&](const IncomingPiece& piece) { received += piece.bytes.size(); };
+
   bool delivered = false, failed = false;
-  auto receiver = MsrpConnection::create(
-      std::move(server), std::make_unique<MsrpSession>(rc, random_id),
-      {[&](const SessionEvent& e) {
-         if (e.kind == SessionEvent::Kind::chunk_received) received += e.body.size();
-       },
-       [](const std::string&) {}});
+  auto receiver = MsrpConnection::create(std::move(server), std::make_unique<MsrpSession>(rc, random_id),
+                                         {[](const SessionEvent&) {}, [](const std::string&) {}});
   auto sender = MsrpConnection::create(
       std::move(client), std::make_unique<MsrpSession>(sc, random_id),
       {[&](const SessionEvent& e) {
@@ -127,8 +147,10 @@ double run_cosip(std::uint64_t bytes, std::size_t chunk) {
   sender->start();
   std::thread receive_thread([&] {
     cosip::bench::pin_to_core(1);
+    const double cpu = thread_cpu_seconds();
     auto guard = asio::make_work_guard(receive_io);
     receive_io.run();
+    run.receiver_cpu = thread_cpu_seconds() - cpu;
   });
   cosip::bench::pin_to_core(0);
   OutgoingStream stream;
@@ -139,8 +161,10 @@ double run_cosip(std::uint64_t bytes, std::size_t chunk) {
     return out.size();
   };
   const auto start = Clock::now();
+  const double cpu = thread_cpu_seconds();
   sender->send_stream(stream);
   send_io.run();
+  run.sender_cpu = thread_cpu_seconds() - cpu;
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const bool ok = delivered && !failed && received == bytes;
   sender->close();
@@ -152,13 +176,63 @@ double run_cosip(std::uint64_t bytes, std::size_t chunk) {
   if (!ok) {
     std::fprintf(stderr, "cosip run failed: delivered %d, received %llu of %llu\n", delivered,
                  static_cast<unsigned long long>(received), static_cast<unsigned long long>(bytes));
-    return 0;
+    return run;
   }
-  return seconds;
+  run.seconds = seconds;
+  return run;
+}
+
+// The two sessions alone, in one thread, bytes handed from one to the
+// other in reads of 256 KiB: what the protocol costs without sockets (and
+// what callgrind can count). Seconds; 0 when it failed.
+double run_in_memory(std::uint64_t bytes, std::size_t chunk) {
+  SessionConfig sc;
+  sc.local_uri = sender_uri;
+  sc.remote_path = {receiver_uri};
+  sc.chunk_size = chunk;
+  sc.output_budget = std::max<std::size_t>(256 * 1024, 4 * chunk);
+  SessionConfig rc;
+  rc.local_uri = receiver_uri;
+  rc.remote_path = {sender_uri};
+  rc.stream_incoming = true;
+  rc.max_message_size = bytes;
+  rc.limits.max_body_size = chunk;
+  std::uint64_t received = 0;
+  rc.on_piece = [&](const IncomingPiece& piece) { received += piece.bytes.size(); };
+  MsrpSession sender(sc, random_id);
+  MsrpSession receiver(rc, random_id);
+  OutgoingStream stream;
+  stream.content_type = "application/octet-stream";
+  stream.size = bytes;
+  stream.read = [](std::uint64_t offset, std::span<char> out) {
+    fill(offset, out.data(), out.size());
+    return out.size();
+  };
+  const auto start = Clock::now();
+  const auto now = Clock::now();
+  sender.send_stream(stream, now);
+  bool delivered = false;
+  std::string out, back;
+  while (!delivered) {
+    sender.take_output(out);
+    if (out.empty()) return 0;
+    for (std::size_t at = 0; at < out.size(); at += 256 * 1024)
+      if (!receiver.on_bytes(std::string_view(out).substr(at, 256 * 1024), now)) return 0;
+    receiver.take_events();
+    receiver.take_output(back);
+    if (!sender.on_bytes(back, now)) return 0;
+    for (const SessionEvent& e : sender.take_events()) {
+      if (e.kind == SessionEvent::Kind::not_delivered) return 0;
+      if (e.kind == SessionEvent::Kind::delivered) delivered = true;
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return received == bytes ? seconds : 0;
 }
 
 // (b) the anchor: the same framing over bare sockets.
-double run_anchor(std::uint64_t bytes, std::size_t chunk) {
+Run run_anchor(std::uint64_t bytes, std::size_t chunk) {
+  Run run;
   const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -168,7 +242,7 @@ double run_anchor(std::uint64_t bytes, std::size_t chunk) {
   ::listen(listener, 1);
   ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
   const int sender = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (::connect(sender, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return 0;
+  if (::connect(sender, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return run;
   const int receiver = ::accept(listener, nullptr, nullptr);
   ::close(listener);
   const int one = 1;
@@ -177,6 +251,7 @@ double run_anchor(std::uint64_t bytes, std::size_t chunk) {
   std::uint64_t counted = 0;
   std::thread receive_thread([&] {
     cosip::bench::pin_to_core(1);
+    const double cpu = thread_cpu_seconds();
     std::vector<char> buffer(1 << 20);
     std::size_t have = 0;
     for (;;) {
@@ -201,6 +276,7 @@ double run_anchor(std::uint64_t bytes, std::size_t chunk) {
       std::memmove(buffer.data(), buffer.data() + at, have - at);
       have -= at;
     }
+    run.receiver_cpu = thread_cpu_seconds() - cpu;
   });
   cosip::bench::pin_to_core(0);
   // Chunks are framed into a batch of about 256 KiB written at once, as
@@ -210,6 +286,7 @@ double run_anchor(std::uint64_t bytes, std::size_t chunk) {
   char head[512];
   char end_line[64];
   const auto start = Clock::now();
+  const double cpu = thread_cpu_seconds();
   std::uint64_t sent = 0;
   unsigned long long transaction = 0x1000000;
   while (sent < bytes) {
@@ -232,18 +309,20 @@ double run_anchor(std::uint64_t bytes, std::size_t chunk) {
     if (batch.size() >= 256 * 1024 || sent == bytes) {
       for (std::size_t written = 0; written < batch.size();) {
         const ssize_t w = ::write(sender, batch.data() + written, batch.size() - written);
-        if (w <= 0) return 0;
+        if (w <= 0) std::abort();  // the receiver thread still runs: no way back
         written += static_cast<std::size_t>(w);
       }
       batch.clear();
     }
   }
+  run.sender_cpu = thread_cpu_seconds() - cpu;
   ::shutdown(sender, SHUT_WR);
   receive_thread.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   ::close(sender);
   ::close(receiver);
-  return counted == bytes ? seconds : 0;
+  if (counted == bytes) run.seconds = seconds;
+  return run;
 }
 
 }  // namespace
@@ -506,9 +585,22 @@ void run_tls_section(std::uint64_t bytes) {
 
 int main(int argc, char** argv) {
   std::uint64_t bytes = 1ULL << 30;
+  bool in_memory = false;
+  std::vector<std::size_t> chunks = {2048, 64 * 1024};
   for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--chunk") == 0 && i + 1 < argc) chunks = {std::strtoull(argv[++i], nullptr, 10)};
     if (std::strcmp(argv[i], "--quick") == 0) bytes = 64ULL << 20;
+    if (std::strcmp(argv[i], "--in-memory") == 0) in_memory = true;
     if (std::strcmp(argv[i], "--bytes") == 0 && i + 1 < argc) bytes = std::strtoull(argv[++i], nullptr, 10);
+  }
+  if (in_memory) {
+    std::printf("MSRP sessions in memory, one thread, no sockets\n%-8s %14s %14s\n", "chunk", "cosip GB/s", "bytes");
+    for (const std::size_t chunk : chunks) {
+      const double a = run_in_memory(bytes, chunk);
+      std::printf("%-8zu %14.3f %14llu\n", chunk, a > 0 ? static_cast<double>(bytes) / a / 1e9 : 0,
+                  static_cast<unsigned long long>(bytes));
+    }
+    return 0;
   }
   const std::uint64_t small = std::min<std::uint64_t>(bytes, 64ULL << 20);
   std::printf("MSRP over loopback TCP, sender on core 0, receiver on core 1\n");
@@ -516,17 +608,28 @@ int main(int argc, char** argv) {
   run_cosip(small, 64 * 1024);
   run_cosip(small, 2048);
   const long rss_small = peak_rss_kib();
-  std::printf("%-8s %14s %14s %14s %8s\n", "chunk", "cosip GB/s", "anchor GB/s", "bytes", "ratio");
-  for (const std::size_t chunk : {std::size_t{2048}, std::size_t{64 * 1024}}) {
-    const double a = run_cosip(bytes, chunk);
-    const double b = run_anchor(bytes, chunk);
-    const double ga = a > 0 ? static_cast<double>(bytes) / a / 1e9 : 0;
-    const double gb = b > 0 ? static_cast<double>(bytes) / b / 1e9 : 0;
-    std::printf("%-8zu %14.3f %14.3f %14llu %8.2f\n", chunk, ga, gb, static_cast<unsigned long long>(bytes),
-                gb > 0 ? ga / gb : 0);
+  // CPU ns per KiB of each side: what the protocol costs even when other
+  // processes share the cores and stretch the wall-clock time.
+  std::printf("%-8s %11s %11s %14s %6s   %s\n", "chunk", "cosip GB/s", "anchor GB/s", "bytes", "ratio",
+              "CPU ns/KiB send+recv: cosip, anchor");
+  // The cosip runs first, then the anchors, so that the peak RSS after the
+  // full-size runs is cosip's alone.
+  std::vector<Run> cosip_runs;
+  for (const std::size_t chunk : chunks) cosip_runs.push_back(run_cosip(bytes, chunk));
+  const long rss_full = peak_rss_kib();
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    const std::size_t chunk = chunks[i];
+    const Run& a = cosip_runs[i];
+    const Run b = run_anchor(bytes, chunk);
+    const double ga = a.seconds > 0 ? static_cast<double>(bytes) / a.seconds / 1e9 : 0;
+    const double gb = b.seconds > 0 ? static_cast<double>(bytes) / b.seconds / 1e9 : 0;
+    const double kib = static_cast<double>(bytes) / 1024 / 1e9;
+    std::printf("%-8zu %11.3f %11.3f %14llu %6.2f   %.0f+%.0f, %.0f+%.0f\n", chunk, ga, gb,
+                static_cast<unsigned long long>(bytes), gb > 0 ? ga / gb : 0, a.sender_cpu / kib, a.receiver_cpu / kib,
+                b.sender_cpu / kib, b.receiver_cpu / kib);
   }
-  std::printf("peak RSS: %ld KiB after %llu-byte transfers, %ld KiB after %llu-byte ones\n", rss_small,
-              static_cast<unsigned long long>(small), peak_rss_kib(), static_cast<unsigned long long>(bytes));
+  std::printf("peak RSS of cosip: %ld KiB after %llu-byte transfers, %ld KiB after %llu-byte ones\n", rss_small,
+              static_cast<unsigned long long>(small), rss_full, static_cast<unsigned long long>(bytes));
   run_tls_section(bytes);
   return 0;
 }

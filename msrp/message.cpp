@@ -1,6 +1,7 @@
 #include "msrp/message.hpp"
 
 #include <array>
+#include <cstring>
 #include <utility>
 
 #include "sip/syntax/detail/charset.hpp"
@@ -41,16 +42,35 @@ bool is_alnum(char c) { return is(c, sip::detail::c_alpha | sip::detail::c_digit
 bool is_ident(std::string_view s) {
   if (s.size() < 4 || s.size() > 32 || !is_alnum(s[0])) return false;
   for (char c : s)
-    if (!is_alnum(c) && std::string_view(".-+%=").find(c) == std::string_view::npos) return false;
+    if (!is_alnum(c) && c != '.' && c != '-' && c != '+' && c != '%' && c != '=') return false;
   return true;
 }
 
+bool is_control(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return (u < 0x20 && u != '\t') || u == 0x7f;
+}
+
 // utf8text = *(HTAB / %x20-7E / UTF8-NONASCII): every octet but the controls.
+// Eight octets at a time: a word with no octet below 0x20 and none 0x7f is
+// text (HTAB, below 0x20, is then looked at octet by octet).
 bool is_utf8text(std::string_view s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u != '\t' && (u < 0x20 || u == 0x7f)) return false;
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+    const std::uint64_t x = w ^ (ones * 0x7f);
+    const std::uint64_t del = (x - ones) & ~x & highs;
+    if ((below_space | del) != 0) {
+      for (std::size_t k = i; k < i + 8; ++k)
+        if (is_control(s[k])) return false;
+    }
   }
+  for (; i < s.size(); ++i)
+    if (is_control(s[i])) return false;
   return true;
 }
 
@@ -75,7 +95,8 @@ bool parse_three_digits(std::string_view s, std::uint16_t& value) {
 
 class HeadParser {
  public:
-  HeadParser(std::string_view text, MessageHead& out) : text_(text), out_(out) {}
+  HeadParser(std::string_view text, MessageHead& out, PathCache* paths = nullptr)
+      : text_(text), out_(out), paths_(paths) {}
 
   ParseError run(bool has_body);
   ParseError start_line(std::string_view line);
@@ -83,6 +104,7 @@ class HeadParser {
  private:
   std::string_view text_;
   MessageHead& out_;
+  PathCache* paths_;
   ParseError error_;
 
   std::uint64_t at(std::string_view part) const { return static_cast<std::uint64_t>(part.data() - text_.data()); }
@@ -134,6 +156,7 @@ ParseError HeadParser::start_line(std::string_view line) {
 }
 
 ParseError HeadParser::uri_list(const Header& h, UriList& list) {
+  if (paths_ != nullptr && paths_->find(h.value, list)) return {};
   // To-Path = "To-Path:" SP MSRP-URI *( SP MSRP-URI ); the same for From-Path, Use-Path.
   std::string_view rest = h.value;
   for (;;) {
@@ -141,7 +164,10 @@ ParseError HeadParser::uri_list(const Header& h, UriList& list) {
     Uri uri;
     if (!parse_uri(item, uri)) return fail(ParseErrc::bad_header_value, item, "not an MSRP URI", h.id);
     list.push_back(uri);
-    if (item.size() == rest.size()) return {};
+    if (item.size() == rest.size()) {
+      if (paths_ != nullptr) paths_->keep(h.value, list);
+      return {};
+    }
     rest.remove_prefix(item.size() + 1);
   }
 }
@@ -316,6 +342,10 @@ std::string_view canonical_name(HeaderId id) {
 }
 
 HeaderId header_id(std::string_view name) {
+  // The names as the serializer writes them match at once; other spellings
+  // are compared without case.
+  for (const auto& [id, known] : header_names)
+    if (known == name) return id;
   for (const auto& [id, known] : header_names)
     if (iequals(known, name)) return id;
   return HeaderId::other;
@@ -329,8 +359,42 @@ std::string_view MessageHead::header(std::string_view name) const {
 
 ParseError parse_start_line(std::string_view line, MessageHead& out) { return HeadParser(line, out).start_line(line); }
 
-ParseError parse_head(std::string_view text, bool has_body, MessageHead& out) {
-  return HeadParser(text, out).run(has_body);
+ParseError parse_head(std::string_view text, bool has_body, MessageHead& out, PathCache* paths) {
+  return HeadParser(text, out, paths).run(has_body);
+}
+
+namespace {
+
+// A view into `from` made the same view into `to`, which holds the same bytes.
+std::string_view rebase(std::string_view view, std::string_view from, std::string_view to) {
+  if (view.data() == nullptr) return view;
+  return to.substr(static_cast<std::size_t>(view.data() - from.data()), view.size());
+}
+
+}  // namespace
+
+bool PathCache::find(std::string_view value, UriList& list) const {
+  for (const Entry& e : entries_) {
+    if (e.list.empty() || e.value != value) continue;
+    list = e.list;
+    for (Uri& u : list) {
+      for (std::string_view* view : {&u.userinfo, &u.host, &u.session_id, &u.transport, &u.parameters})
+        *view = rebase(*view, e.value, value);
+    }
+    return true;
+  }
+  return false;
+}
+
+void PathCache::keep(std::string_view value, const UriList& list) {
+  Entry& e = entries_[next_];
+  next_ = (next_ + 1) % std::size(entries_);
+  e.value.assign(value);
+  e.list = list;
+  for (Uri& u : e.list) {
+    for (std::string_view* view : {&u.userinfo, &u.host, &u.session_id, &u.transport, &u.parameters})
+      *view = rebase(*view, value, e.value);
+  }
 }
 
 OwnedHead::OwnedHead(const MessageHead& head) : text_(std::make_unique<std::string>(head.text)) {

@@ -113,11 +113,32 @@ struct MessageHead {
   std::string_view header(std::string_view name) const;
 };
 
+// The path headers' values last parsed, with their URIs: the messages of
+// one session repeat the same To-Path and From-Path, which then need not be
+// parsed again. A cache, not a state: results are the same without it.
+class PathCache {
+ public:
+  // The URIs of `value` into `list`, as views into `value`, when `value` is
+  // one of the values kept.
+  bool find(std::string_view value, UriList& list) const;
+  // Keeps `value` with its URIs (views into `value`), in place of the
+  // oldest kept.
+  void keep(std::string_view value, const UriList& list);
+
+ private:
+  struct Entry {
+    std::string value;
+    UriList list;  // views into value
+  };
+  Entry entries_[2];
+  std::size_t next_ = 0;
+};
+
 // Parses `text` (start line and header lines, each ending in CRLF, without
 // the empty line or end-line that follows) into views into `text`.
 // `has_body` says whether an empty line (and so a body) follows: RFC 4975 §7.1
 // rules tie Content-Type to it. Offsets are bytes of `text`.
-ParseError parse_head(std::string_view text, bool has_body, MessageHead& out);
+ParseError parse_head(std::string_view text, bool has_body, MessageHead& out, PathCache* paths = nullptr);
 
 // Parses the start line alone (without its CRLF) into `out`'s transaction id,
 // method or status and comment: the stream parser checks it as soon as it is

@@ -326,14 +326,12 @@ void MsrpConnection::on_bytes(std::string_view bytes) {
 // them one session after another.
 void MsrpConnection::flush() {
   if (closed_ || !open_ || !writing_.empty()) return;
-  const auto take = [this](std::string out) {
-    if (writing_.empty())
-      writing_ = std::move(out);  // the usual case, one session: no copy
-    else
-      writing_ += out;
-  };
-  if (mux_) take(mux_->take_output());
-  for (Attached& a : sessions_) take(a.session->take_output());
+  if (!mux_) {
+    sessions_.front().session->take_output(writing_);  // hands back the last write's buffer: no copy
+  } else {
+    writing_ = mux_->take_output();
+    for (Attached& a : sessions_) writing_ += a.session->take_output();
+  }
   if (writing_.empty()) return;
   auto handler = [self = shared_from_this()](error_code ec, std::size_t) {
     if (self->closed_) return;

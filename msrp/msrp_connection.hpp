@@ -21,6 +21,7 @@
 #include <array>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -154,7 +155,7 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   boost::asio::steady_timer timer_;
   std::vector<Attached> sessions_;  // unshared: exactly one
   std::unique_ptr<SessionMux> mux_;  // shared connections only
-  std::array<char, 65536> read_buffer_{};
+  std::array<char, 256 * 1024> read_buffer_{};  // a large read: fewer wake-ups per byte at file-transfer rates
   std::string writing_;  // being written
   bool timer_armed_ = false;
   TimePoint armed_for_{};  // the deadline the timer waits for, when armed

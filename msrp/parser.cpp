@@ -45,9 +45,9 @@ StreamParser::Result StreamParser::feed(std::string_view bytes) {
 
 StreamParser::Result StreamParser::feed_head(std::string_view bytes) {
   if (new_message_) {
-    // The previous head's views die here, not at its end event.
+    // The previous head's views die here, not at its end event. head_ is
+    // not cleared: parse_head() rebuilds all of it before Event::head.
     new_message_ = false;
-    head_ = MessageHead{};
     head_buffer_.clear();
     line_start_ = 0;
   }
@@ -64,10 +64,13 @@ StreamParser::Result StreamParser::feed_head(std::string_view bytes) {
     }
     head_buffer_.append(bytes.substr(used, take));
     used += take;
-    // Refuse a stream that does not start like MSRP at once, not after 16 KiB.
-    const std::size_t check = std::min<std::size_t>(head_buffer_.size(), 5);
-    if (head_buffer_.compare(0, check, std::string_view("MSRP ").substr(0, check)) != 0)
-      return fail(ParseErrc::bad_start_line, 0, "expected \"MSRP \"");
+    // Refuse a stream that does not start like MSRP at once, not after 16 KiB
+    // (looked at while the first five bytes come in).
+    if (head_buffer_.size() - take < 5) {
+      const std::size_t check = std::min<std::size_t>(head_buffer_.size(), 5);
+      if (head_buffer_.compare(0, check, std::string_view("MSRP ").substr(0, check)) != 0)
+        return fail(ParseErrc::bad_start_line, 0, "expected \"MSRP \"");
+    }
     if (line_start_ == 0 && head_buffer_.size() >= transaction_id_checked_at &&
         head_buffer_.find_first_of(" \r", 5) >= transaction_id_checked_at)
       return fail(ParseErrc::bad_transaction_id, 5, "longer than 32 characters");
@@ -83,13 +86,13 @@ StreamParser::Result StreamParser::feed_head(std::string_view bytes) {
     if (line_start_ > 0 && line == "\r\n") {
       // The empty line: a body follows (§9 content-stuff).
       head_buffer_.resize(head_buffer_.size() - 2);
-      if (ParseError e = parse_head(head_buffer_, true, head_)) return fail(e);
+      if (ParseError e = parse_head(head_buffer_, true, head_, &paths_)) return fail(e);
       return finish_head(used);
     }
-    if (line_start_ > 0 && line.starts_with(end_line_dashes)) {
+    if (line_start_ > 0 && line[0] == '-' && line.starts_with(end_line_dashes)) {
       // The end-line right after the headers: no body.
       const std::string_view head_text = std::string_view(head_buffer_).substr(0, line_start_);
-      if (ParseError e = parse_head(head_text, false, head_)) return fail(e);
+      if (ParseError e = parse_head(head_text, false, head_, &paths_)) return fail(e);
       const std::string_view tail = line.substr(end_line_dashes.size(), line.size() - end_line_dashes.size() - 2);
       if (tail.size() != head_.transaction_id.size() + 1 || !tail.starts_with(head_.transaction_id) || !is_flag(tail.back()))
         return fail(ParseErrc::bad_end_line, line_start_, "expected \"-------\" transaction id and one of $+#");

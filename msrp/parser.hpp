@@ -73,6 +73,7 @@ class StreamParser {
   std::string head_buffer_;       // the head being collected
   std::size_t line_start_ = 0;    // start of the incomplete line in head_buffer_
   MessageHead head_;
+  PathCache paths_;
   std::string end_marker_;        // CRLF "-------" transact-id
   std::string held_;              // a partial end-line match carried over from the last feed
   std::string released_;          // held bytes that turned out to be body

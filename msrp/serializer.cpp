@@ -1,5 +1,8 @@
 #include "msrp/serializer.hpp"
 
+#include <charconv>
+#include <cstring>
+
 namespace cosip::msrp {
 
 namespace {
@@ -21,12 +24,23 @@ void append_uri_list(std::string& out, HeaderId id, const UriList& list) {
   out += "\r\n";
 }
 
-void append_number(std::string& out, std::uint64_t value) {
+// A Byte-Range value's number, "*" when unknown, into `out` (20 bytes are
+// enough); its length.
+std::size_t format_number(char* out, std::uint64_t value) {
   if (value == ByteRange::unknown) {
-    out += '*';
-  } else {
-    out += std::to_string(value);
+    *out = '*';
+    return 1;
   }
+  return static_cast<std::size_t>(std::to_chars(out, out + 20, value).ptr - out);
+}
+
+// range-start "-" range-end "/" total into `out` (62 bytes are enough); its length.
+std::size_t format_range(char* out, const ByteRange& range) {
+  std::size_t n = format_number(out, range.start);
+  out[n++] = '-';
+  n += format_number(out + n, range.end);
+  out[n++] = '/';
+  return n + format_number(out + n, range.total);
 }
 
 void append_three_digits(std::string& out, std::uint16_t value) {
@@ -49,6 +63,11 @@ std::string_view report_value(ReportRequest r) {
 std::string serialize_head(const MessageHead& head) {
   std::string out;
   out.reserve(256);
+  append_head(out, head);
+  return out;
+}
+
+void append_head(std::string& out, const MessageHead& head) {
   out += "MSRP ";
   out += head.transaction_id;
   out += ' ';
@@ -67,12 +86,9 @@ std::string serialize_head(const MessageHead& head) {
   if (!head.use_path.empty()) append_uri_list(out, HeaderId::use_path, head.use_path);
   if (!head.message_id.empty()) append_header(out, HeaderId::message_id, head.message_id);
   if (head.byte_range) {
+    char range[62];
     out += "Byte-Range: ";
-    append_number(out, head.byte_range->start);
-    out += '-';
-    append_number(out, head.byte_range->end);
-    out += '/';
-    append_number(out, head.byte_range->total);
+    out.append(range, format_range(range, *head.byte_range));
     out += "\r\n";
   }
   if (head.success_report) append_header(out, HeaderId::success_report, report_value(*head.success_report));
@@ -109,7 +125,6 @@ std::string serialize_head(const MessageHead& head) {
   }
   if (!head.content_type.empty()) append_header(out, HeaderId::content_type, head.content_type);
   if (head.has_body) out += "\r\n";
-  return out;
 }
 
 void append_end_line(std::string& out, std::string_view transaction_id, EndFlag flag, bool after_body) {
@@ -121,22 +136,68 @@ void append_end_line(std::string& out, std::string_view transaction_id, EndFlag 
 }
 
 std::string serialize(const MessageHead& head, std::string_view body, EndFlag flag) {
-  std::string out = serialize_head(head);
-  if (head.has_body) out += body;
-  append_end_line(out, head.transaction_id, flag, head.has_body);
+  std::string out;
+  out.reserve(256 + (head.has_body ? body.size() : 0));
+  append_message(out, head, body, flag);
   return out;
 }
 
+void append_message(std::string& out, const MessageHead& head, std::string_view body, EndFlag flag) {
+  append_head(out, head);
+  if (head.has_body) out += body;
+  append_end_line(out, head.transaction_id, flag, head.has_body);
+}
+
+ChunkHead::ChunkHead(const MessageHead& head) : has_body_(head.has_body) {
+  MessageHead probe = head;
+  probe.transaction_id = "id";
+  probe.byte_range = ByteRange{1, ByteRange::unknown, ByteRange::unknown};
+  const std::string text = serialize_head(probe);
+  // "MSRP id " method CRLF, the headers before Byte-Range, "Byte-Range: 1-*/*",
+  // the rest: no header before it can hold that text (its line would end first).
+  constexpr std::string_view range = "\r\nByte-Range: 1-*/*";
+  const std::size_t method_at = 7;  // after "MSRP id"
+  const std::size_t start_line_end = text.find("\r\n") + 2;
+  const std::size_t range_at = text.find(range);
+  method_ = text.substr(method_at, start_line_end - method_at);
+  before_range_ = text.substr(start_line_end, range_at + range.size() - 5 - start_line_end);
+  after_range_ = text.substr(range_at + range.size());
+}
+
+std::size_t ChunkHead::size(std::size_t id_size, const ByteRange& range) const {
+  char digits[62];
+  return 5 + id_size + method_.size() + before_range_.size() + format_range(digits, range) + after_range_.size();
+}
+
+void ChunkHead::write(char* out, std::string_view transaction_id, const ByteRange& range) const {
+  const auto put = [&out](std::string_view part) {
+    std::memcpy(out, part.data(), part.size());
+    out += part.size();
+  };
+  put("MSRP ");
+  put(transaction_id);
+  put(method_);
+  put(before_range_);
+  out += format_range(out, range);
+  put(after_range_);
+}
+
 bool body_contains_end_line(std::string_view body, std::string_view transaction_id) {
-  std::string needle = "\r\n-------";
-  needle += transaction_id;
-  for (std::size_t at = body.find(needle); at != std::string_view::npos; at = body.find(needle, at + 1)) {
-    const std::size_t flag = at + needle.size();
-    if (flag >= body.size()) continue;
-    const char c = body[flag];
-    if (c != '$' && c != '+' && c != '#') continue;
+  // CRLF "-------" transaction-id flag, then CRLF or the body's end (whose
+  // CRLF comes next). Only the CRs are searched for: fast over any body.
+  constexpr std::string_view dashes = "\r\n-------";
+  const char* const end = body.data() + body.size();
+  const std::size_t needed = dashes.size() + transaction_id.size() + 1;
+  for (const char* at = body.data(); static_cast<std::size_t>(end - at) >= needed; ++at) {
+    at = static_cast<const char*>(std::memchr(at, '\r', static_cast<std::size_t>(end - at) - needed + 1));
+    if (at == nullptr) return false;
+    if (std::memcmp(at, dashes.data(), dashes.size()) != 0 ||
+        std::memcmp(at + dashes.size(), transaction_id.data(), transaction_id.size()) != 0)
+      continue;
+    const char* flag = at + dashes.size() + transaction_id.size();
+    if (*flag != '$' && *flag != '+' && *flag != '#') continue;
     // The CRLF after the flag is in the body, or is the one that ends the body.
-    const std::string_view after = body.substr(flag + 1);
+    const std::string_view after(flag + 1, static_cast<std::size_t>(end - flag - 1));
     if (after.empty() || after.starts_with("\r\n")) return true;
   }
   return false;
@@ -230,6 +291,32 @@ MessageHead make_response(const MessageHead& request, std::uint16_t code, std::s
   if (!request.from_path.empty()) head.to_path.push_back(request.from_path.front());
   if (!request.to_path.empty()) head.from_path.push_back(request.to_path.front());
   return head;
+}
+
+void append_response(std::string& out, const MessageHead& request, std::uint16_t code, std::string_view comment) {
+  // As make_response() and append_head() would write it: the start line,
+  // To-Path and From-Path of one URI each (or none), the end-line.
+  if (comment.empty()) comment = default_comment(code);
+  out += "MSRP ";
+  out += request.transaction_id;
+  out += ' ';
+  append_three_digits(out, code);
+  if (!comment.empty()) {
+    out += ' ';
+    out += comment;
+  }
+  out += "\r\nTo-Path:";
+  if (!request.from_path.empty()) {
+    out += ' ';
+    append_uri(out, request.from_path.front());
+  }
+  out += "\r\nFrom-Path:";
+  if (!request.to_path.empty()) {
+    out += ' ';
+    append_uri(out, request.to_path.front());
+  }
+  out += "\r\n";
+  append_end_line(out, request.transaction_id, EndFlag::complete, false);
 }
 
 }  // namespace cosip::msrp

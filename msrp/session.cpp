@@ -33,42 +33,61 @@ MsrpSession::MsrpSession(SessionConfig config, std::function<std::uint64_t()> ra
   if (config_.chunk_size == 0) config_.chunk_size = 1;
 }
 
-void MsrpSession::append_chunk(const std::string& message_id, std::string_view content_type, std::string_view chunk,
-                               std::uint64_t start, std::uint64_t total, ReportRequest success, ReportRequest failure,
-                               EndFlag flag) {
-  const std::string transaction_id = choose_transaction_id(chunk, random_);
-  ByteRange range;
-  range.start = start;
-  range.end = start - 1 + chunk.size();
-  range.total = total;
-  MessageHead head = make_send(transaction_id, remote_path_, local_path_, message_id, range,
+MsrpSession::Sending& MsrpSession::start_sending(const std::string& message_id, std::string_view content_type,
+                                                 std::uint64_t total, ReportRequest success, ReportRequest failure) {
+  Sending& sending = sending_[message_id];
+  sending.success_report = success;
+  MessageHead head = make_send({}, remote_path_, local_path_, message_id, ByteRange{},
                                total == 0 ? std::string_view() : content_type);
   if (success != ReportRequest::no) head.success_report = success;
   if (failure != ReportRequest::yes) head.failure_report = failure;
-  output_ += serialize(head, chunk, flag);
+  sending.head = ChunkHead(head);
+  return sending;
+}
+
+MsrpSession::ChunkSlot MsrpSession::begin_chunk(const Sending& sending, const ByteRange& range) {
+  ChunkSlot slot;
+  slot.at = output_.size();
+  slot.length = static_cast<std::size_t>(range.end + 1 - range.start);
+  // Our transaction ids all have the size make_transaction_id() gives.
+  static const std::size_t id_size = make_transaction_id(0).size();
+  slot.head_size = sending.head.size(id_size, range);
+  output_.resize(slot.at + slot.head_size + slot.length);
+  return slot;
+}
+
+void MsrpSession::finish_chunk(const std::string& message_id, Sending& sending, const ChunkSlot& slot,
+                               const ByteRange& range, EndFlag flag, ReportRequest failure) {
+  const std::string_view body(output_.data() + slot.at + slot.head_size, slot.length);
+  const std::string transaction_id = choose_transaction_id(body, random_);
+  sending.head.write(output_.data() + slot.at, transaction_id, range);
+  append_end_line(output_, transaction_id, flag, sending.head.has_body());
   if (failure != ReportRequest::no) {
-    transactions_[transaction_id] = Transaction{message_id, flag == EndFlag::complete, now_ + config_.transaction_timeout};
-    ++sending_[message_id].unanswered;
+    open_transactions_.emplace(transaction_id, first_transaction_ + transactions_.size());
+    transactions_.push_back(Transaction{transaction_id, message_id, now_ + config_.transaction_timeout, true});
+    ++sending.unanswered;
   }
 }
 
 std::string MsrpSession::send_message(OutgoingMessage message, TimePoint now) {
   now_ = now;
   const std::string message_id = make_transaction_id(random_());
-  Sending& sending = sending_[message_id];
-  sending.success_report = message.success_report;
   const std::uint64_t total = message.body.size();
+  Sending& sending =
+      start_sending(message_id, message.content_type, total, message.success_report, message.failure_report);
   std::uint64_t start = 1;
   do {
     const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(config_.chunk_size, total - (start - 1)));
-    const std::string_view chunk = std::string_view(message.body).substr(static_cast<std::size_t>(start - 1), length);
-    append_chunk(message_id, message.content_type, chunk, start, total, message.success_report,
-                 message.failure_report, start - 1 + length == total ? EndFlag::complete : EndFlag::more);
+    const ByteRange range{start, start - 1 + length, total};
+    const ChunkSlot slot = begin_chunk(sending, range);
+    message.body.copy(output_.data() + slot.at + slot.head_size, length, static_cast<std::size_t>(start - 1));
+    finish_chunk(message_id, sending, slot, range, start - 1 + length == total ? EndFlag::complete : EndFlag::more,
+                 message.failure_report);
     start += length;
   } while (start - 1 < total);
-  sending_[message_id].all_chunks_made = true;
+  sending.all_chunks_made = true;
   // With Failure-Report: no nothing will come back: the message is as good as sent.
-  if (sending_[message_id].unanswered == 0 && message.success_report == ReportRequest::no) {
+  if (sending.unanswered == 0 && message.success_report == ReportRequest::no) {
     sending_.erase(message_id);
     events_.push_back(SessionEvent{SessionEvent::Kind::delivered, message_id, {}, {}, 0, "sent", 0, 0});
   }
@@ -78,7 +97,7 @@ std::string MsrpSession::send_message(OutgoingMessage message, TimePoint now) {
 std::string MsrpSession::send_stream(OutgoingStream stream, TimePoint now) {
   now_ = now;
   std::string message_id = make_transaction_id(random_());
-  sending_[message_id].success_report = stream.success_report;
+  start_sending(message_id, stream.content_type, stream.size, stream.success_report, ReportRequest::yes);
   streaming_.push_back(Streaming{message_id, std::move(stream), 0});
   return message_id;
 }
@@ -89,9 +108,11 @@ void MsrpSession::interrupt(const std::string& message_id, TimePoint now) {
                               [&](const Streaming& m) { return m.message_id == message_id; });
   // §7.1.1: a chunk ending with '#' tells the receiver the message is
   // abandoned; a message whose last chunk is out cannot be taken back.
-  if (s != streaming_.end() && s->sent > 0) {
-    append_chunk(message_id, s->stream.content_type, {}, s->sent + 1, s->stream.size, ReportRequest::no,
-                 ReportRequest::no, EndFlag::interrupted);
+  // Its response, if any, finds no transaction: the message has failed.
+  if (const auto sending = sending_.find(message_id); s != streaming_.end() && s->sent > 0 && sending != sending_.end()) {
+    const ByteRange range{s->sent + 1, s->sent, s->stream.size};
+    finish_chunk(message_id, sending->second, begin_chunk(sending->second, range), range, EndFlag::interrupted,
+                 ReportRequest::no);
   }
   if (s != streaming_.end()) streaming_.erase(s);
   fail_message(message_id, 0, "cancelled");
@@ -112,23 +133,28 @@ void MsrpSession::refuse(const std::string& message_id) {
 void MsrpSession::make_stream_chunks() {
   while (!streaming_.empty() && output_.size() < config_.output_budget) {
     Streaming& s = streaming_.front();
-    if (!sending_.contains(s.message_id)) {  // failed meanwhile: stop sending it
+    const auto sending = sending_.find(s.message_id);
+    if (sending == sending_.end()) {  // failed meanwhile: stop sending it
       streaming_.erase(streaming_.begin());
       continue;
     }
     const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(config_.chunk_size, s.stream.size - s.sent));
-    chunk_buffer_.resize(length);
-    const std::size_t got = length == 0 ? 0 : s.stream.read(s.sent, chunk_buffer_);
+    const ByteRange range{s.sent + 1, s.sent + length, s.stream.size};
+    const ChunkSlot slot = begin_chunk(sending->second, range);
+    // The bytes are read straight into their place in the output.
+    const std::size_t got =
+        length == 0 ? 0 : s.stream.read(s.sent, std::span<char>(output_.data() + slot.at + slot.head_size, length));
     if (got < length) {  // the source ended early: the message cannot be whole
+      output_.resize(slot.at);
       fail_message(s.message_id, 0, "the file could not be read to its end");
       continue;
     }
     const bool last = s.sent + length == s.stream.size;
-    append_chunk(s.message_id, s.stream.content_type, chunk_buffer_, s.sent + 1, s.stream.size,
-                 s.stream.success_report, ReportRequest::yes, last ? EndFlag::complete : EndFlag::more);
+    finish_chunk(s.message_id, sending->second, slot, range, last ? EndFlag::complete : EndFlag::more,
+                 ReportRequest::yes);
     s.sent += length;
     if (last) {
-      sending_[s.message_id].all_chunks_made = true;
+      sending->second.all_chunks_made = true;
       streaming_.erase(streaming_.begin());
     }
   }
@@ -152,6 +178,7 @@ bool MsrpSession::on_bytes(std::string_view bytes, TimePoint now) {
 void MsrpSession::on_head() {
   const MessageHead& head = parser_.head();
   incoming_ = Incoming::ignore;
+  incoming_message_ = nullptr;
   incoming_position_ = 1;
   if (!head.is_request) {
     on_response();
@@ -170,7 +197,7 @@ void MsrpSession::on_head() {
     case Method::extension: respond(501); incoming_ = Incoming::refused; return;
     case Method::send: break;
   }
-  incoming_id_ = std::string(head.message_id);
+  incoming_id_.assign(head.message_id);
   if (refused_.contains(incoming_id_)) {  // chunks of a message we stopped
     respond(413);
     incoming_ = Incoming::refused;
@@ -197,11 +224,12 @@ void MsrpSession::on_head() {
   }
   incoming_position_ = range.start;
   incoming_ = Incoming::deliver;
+  incoming_message_ = &r;
 }
 
 void MsrpSession::on_body(std::string_view piece) {
   if (incoming_ != Incoming::deliver) return;
-  Receiving& r = receiving_[incoming_id_];
+  Receiving& r = *incoming_message_;
   const std::uint64_t end = incoming_position_ - 1 + piece.size();
   const std::uint64_t limit = r.ranges.total().value_or(config_.max_message_size);
   if (piece.empty()) return;
@@ -210,9 +238,12 @@ void MsrpSession::on_body(std::string_view piece) {
     respond(r.ranges.total() ? 400 : 413);
     receiving_.erase(incoming_id_);
     incoming_ = Incoming::refused;
+    incoming_message_ = nullptr;
     return;
   }
-  if (config_.stream_incoming) {
+  if (config_.stream_incoming && config_.on_piece) {
+    config_.on_piece(IncomingPiece{incoming_id_, r.content_type, piece, incoming_position_, r.ranges.total().value_or(0)});
+  } else if (config_.stream_incoming) {
     events_.push_back(SessionEvent{SessionEvent::Kind::chunk_received, incoming_id_, r.content_type,
                                    std::string(piece), 0, {}, incoming_position_, r.ranges.total().value_or(0)});
   } else {
@@ -223,6 +254,7 @@ void MsrpSession::on_body(std::string_view piece) {
     respond(413);
     receiving_.erase(incoming_id_);
     incoming_ = Incoming::refused;
+    incoming_message_ = nullptr;
     return;
   }
   incoming_position_ = end + 1;
@@ -232,13 +264,13 @@ void MsrpSession::on_end(EndFlag flag) {
   if (incoming_ != Incoming::deliver) return;
   incoming_ = Incoming::ignore;
   respond(200);
+  Receiving& r = *std::exchange(incoming_message_, nullptr);
   if (flag == EndFlag::interrupted) {  // the sender abandoned the message
     receiving_.erase(incoming_id_);
     events_.push_back(SessionEvent{SessionEvent::Kind::interrupted, incoming_id_, {}, {}, 0,
                                    "the sender interrupted the message", 0, 0});
     return;
   }
-  Receiving& r = receiving_[incoming_id_];
   if (flag == EndFlag::complete) {
     r.last_seen = true;
     // An unknown total is known once the last chunk ended.
@@ -262,7 +294,7 @@ void MsrpSession::finish_receiving(const std::string& message_id) {
     const std::string transaction_id = make_transaction_id(random_());
     // Back to the sender along the path the SEND came (its From-Path).
     const MessageHead report = make_report(transaction_id, request.from_path, local_path_, message_id, range, status);
-    output_ += serialize(report, {}, EndFlag::complete);
+    append_message(output_, report, {}, EndFlag::complete);
   }
   events_.push_back(SessionEvent{SessionEvent::Kind::message_received, message_id, std::move(r.content_type),
                                  std::move(r.body), 0, {}, 0, *r.ranges.total()});
@@ -273,27 +305,36 @@ void MsrpSession::respond(std::uint16_t code) {
   // §7.1.1: "no" asks for no response at all; "partial" for error responses only.
   const ReportRequest failure = request.failure_report.value_or(ReportRequest::yes);
   if (failure == ReportRequest::no || (failure == ReportRequest::partial && code == 200)) return;
-  output_ += serialize(make_response(request, code), {}, EndFlag::complete);
+  append_response(output_, request, code);
 }
 
 void MsrpSession::on_response() {
   const MessageHead& response = parser_.head();
-  const auto it = transactions_.find(response.transaction_id);
-  if (it == transactions_.end()) return;  // late, after a timeout, or not ours
-  const Transaction t = it->second;
-  transactions_.erase(it);
-  const auto s = sending_.find(t.message_id);
+  const auto open = open_transactions_.find(response.transaction_id);
+  if (open == open_transactions_.end()) return;  // late, after a timeout, or not ours
+  const auto t = transactions_.begin() + static_cast<std::ptrdiff_t>(open->second - first_transaction_);
+  const auto s = sending_.find(t->message_id);
+  close_transaction(t);  // t is gone from here on
   if (s == sending_.end()) return;
   --s->second.unanswered;
   if (response.status_code >= 300) {
-    fail_message(t.message_id, response.status_code, std::string(response.comment));
+    fail_message(s->first, response.status_code, std::string(response.comment));
     return;
   }
   // Delivered once every chunk is accepted, unless a REPORT will say so.
   if (s->second.unanswered == 0 && s->second.all_chunks_made && s->second.success_report != ReportRequest::yes) {
-    events_.push_back(SessionEvent{SessionEvent::Kind::delivered, t.message_id, {}, {}, response.status_code,
+    events_.push_back(SessionEvent{SessionEvent::Kind::delivered, s->first, {}, {}, response.status_code,
                                    std::string(response.comment), 0, 0});
     sending_.erase(s);
+  }
+}
+
+void MsrpSession::close_transaction(std::deque<Transaction>::iterator t) {
+  open_transactions_.erase(t->id);
+  t->open = false;
+  while (!transactions_.empty() && !transactions_.front().open) {
+    transactions_.pop_front();
+    ++first_transaction_;
   }
 }
 
@@ -316,9 +357,19 @@ void MsrpSession::on_report() {
 void MsrpSession::fail_message(const std::string& message_id, std::uint16_t code, std::string reason) {
   const auto s = sending_.find(message_id);
   if (s == sending_.end()) return;
+  const std::string id = s->first;  // message_id may be a view of this key
   sending_.erase(s);
-  std::erase_if(transactions_, [&](const auto& t) { return t.second.message_id == message_id; });
-  events_.push_back(SessionEvent{SessionEvent::Kind::not_delivered, message_id, {}, {}, code, std::move(reason), 0, 0});
+  for (auto t = transactions_.begin(); t != transactions_.end(); ++t) {
+    if (t->open && t->message_id == id) {
+      open_transactions_.erase(t->id);
+      t->open = false;
+    }
+  }
+  while (!transactions_.empty() && !transactions_.front().open) {
+    transactions_.pop_front();
+    ++first_transaction_;
+  }
+  events_.push_back(SessionEvent{SessionEvent::Kind::not_delivered, id, {}, {}, code, std::move(reason), 0, 0});
 }
 
 std::string MsrpSession::take_output() {
@@ -326,20 +377,27 @@ std::string MsrpSession::take_output() {
   return std::exchange(output_, {});
 }
 
+void MsrpSession::take_output(std::string& out) {
+  make_stream_chunks();
+  out.clear();
+  out.swap(output_);
+}
+
 std::vector<SessionEvent> MsrpSession::take_events() { return std::exchange(events_, {}); }
 
 std::optional<TimePoint> MsrpSession::next_timeout() const {
-  std::optional<TimePoint> next;
-  for (const auto& [id, t] : transactions_)
-    if (!next || t.deadline < *next) next = t.deadline;
-  return next;
+  // The first transaction is open and has the earliest deadline.
+  if (transactions_.empty()) return std::nullopt;
+  return transactions_.front().deadline;
 }
 
 void MsrpSession::on_timeout(TimePoint now) {
   now_ = now;
   std::vector<std::string> expired;
-  for (const auto& [id, t] : transactions_)
-    if (t.deadline <= now) expired.push_back(t.message_id);
+  for (const Transaction& t : transactions_) {
+    if (t.deadline > now) break;
+    if (t.open) expired.push_back(t.message_id);
+  }
   for (const std::string& message_id : expired) fail_message(message_id, 408, "no response");
 }
 
@@ -348,6 +406,8 @@ void MsrpSession::on_connection_lost(std::string_view reason) {
   for (const auto& [id, s] : sending_) pending.push_back(id);
   for (const std::string& message_id : pending) fail_message(message_id, 0, std::string(reason));
   receiving_.clear();  // partial messages are never delivered
+  incoming_ = Incoming::ignore;
+  incoming_message_ = nullptr;
 }
 
 }  // namespace cosip::msrp

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -28,15 +29,27 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "msrp/message.hpp"
 #include "msrp/parser.hpp"
 #include "msrp/received_ranges.hpp"
+#include "msrp/serializer.hpp"
 
 namespace cosip::msrp {
 
 using TimePoint = std::chrono::steady_clock::time_point;
+
+// A piece of an incoming message's body as it is parsed (stream_incoming
+// with SessionConfig::on_piece): views valid only during the call.
+struct IncomingPiece {
+  std::string_view message_id;
+  std::string_view content_type;
+  std::string_view bytes;
+  std::uint64_t position = 0;  // 1-based position of bytes' first byte in the message
+  std::uint64_t total = 0;     // the message's size, 0 when unknown
+};
 
 struct SessionConfig {
   std::string local_uri;                 // ours, with the session-id: From-Path of our requests
@@ -49,6 +62,11 @@ struct SessionConfig {
   // (SessionEvent::Kind::chunk_received) instead of kept until the message
   // is whole: file transfer, whose memory must not grow with the file.
   bool stream_incoming = false;
+  // With stream_incoming: when set, each piece is handed here during
+  // on_bytes(), as a view into the bytes given, instead of being copied into
+  // a chunk_received event. Every piece of a message comes before its
+  // message_received event.
+  std::function<void(const IncomingPiece&)> on_piece;
   // Bytes of streamed messages' chunks made ahead of the connection.
   std::size_t output_budget = 256 * 1024;
 };
@@ -122,6 +140,10 @@ class MsrpSession {
   // What to write on the connection, in order; empties it, then makes the
   // next chunks of streamed messages.
   std::string take_output();
+  // The same into `out` (its old content dropped), whose buffer the session
+  // keeps for its next output: a shell that writes from `out` and hands it
+  // back each time allocates nothing.
+  void take_output(std::string& out);
   // What happened, in order; empties it.
   std::vector<SessionEvent> take_events();
 
@@ -130,18 +152,20 @@ class MsrpSession {
   // The connection is gone: every message still pending fails with `reason`.
   void on_connection_lost(std::string_view reason);
 
-  std::size_t pending_transactions() const { return transactions_.size(); }
+  std::size_t pending_transactions() const { return open_transactions_.size(); }
 
  private:
   struct Transaction {
+    std::string id;
     std::string message_id;
-    bool last_chunk = false;
     TimePoint deadline;
+    bool open = true;  // no response yet, not failed
   };
   struct Sending {
     ReportRequest success_report = ReportRequest::no;
     std::size_t unanswered = 0;  // chunks without a response yet
     bool all_chunks_made = false;  // a streamed message's last chunk is out
+    ChunkHead head;  // of its chunks
   };
   struct Receiving {
     std::string content_type;
@@ -159,12 +183,25 @@ class MsrpSession {
   void on_report();
   void fail_message(const std::string& message_id, std::uint16_t code, std::string reason);
   void finish_receiving(const std::string& message_id);
-  // One SEND chunk (bytes start.. of a message of `total`) into the output,
-  // its transaction tracked unless Failure-Report: no.
-  void append_chunk(const std::string& message_id, std::string_view content_type, std::string_view chunk,
-                    std::uint64_t start, std::uint64_t total, ReportRequest success, ReportRequest failure,
-                    EndFlag flag);
+  // A message's entry in sending_, with the head of its chunks.
+  Sending& start_sending(const std::string& message_id, std::string_view content_type, std::uint64_t total,
+                         ReportRequest success, ReportRequest failure);
+  // One SEND chunk (bytes range.start..range.end of a message) at the end
+  // of the output: begin_chunk() makes room for it, the caller puts the body
+  // at output_[at + head_size], finish_chunk() writes the head and end-line
+  // and tracks the transaction (unless Failure-Report: no).
+  struct ChunkSlot {
+    std::size_t at = 0;
+    std::size_t head_size = 0;
+    std::size_t length = 0;  // of the body
+  };
+  ChunkSlot begin_chunk(const Sending& sending, const ByteRange& range);
+  void finish_chunk(const std::string& message_id, Sending& sending, const ChunkSlot& slot, const ByteRange& range,
+                    EndFlag flag, ReportRequest failure);
   void make_stream_chunks();
+  // A transaction answered or failed: no longer open; the answered ones at
+  // the front are dropped.
+  void close_transaction(std::deque<Transaction>::iterator t);
 
   struct Streaming {
     std::string message_id;
@@ -172,7 +209,6 @@ class MsrpSession {
     std::uint64_t sent = 0;  // bytes made into chunks
   };
   std::vector<Streaming> streaming_;  // in order; the first is being chunked
-  std::string chunk_buffer_;
   TimePoint now_{};
 
   SessionConfig config_;
@@ -188,9 +224,18 @@ class MsrpSession {
   enum class Incoming { ignore, deliver, refused };
   Incoming incoming_ = Incoming::ignore;
   std::string incoming_id_;
+  Receiving* incoming_message_ = nullptr;  // receiving_[incoming_id_] when delivering
   std::uint64_t incoming_position_ = 0;  // 1-based position of the next body byte
 
-  std::map<std::string, Transaction, std::less<>> transactions_;  // ours, by transaction id
+  // Ours, in the order sent, so by deadline (time does not go back): the
+  // first is open; the number of transactions_[i] is first_transaction_ + i.
+  std::deque<Transaction> transactions_;
+  std::uint64_t first_transaction_ = 0;
+  struct IdHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+  };
+  std::unordered_map<std::string, std::uint64_t, IdHash, std::equal_to<>> open_transactions_;  // id -> number
   std::map<std::string, Sending, std::less<>> sending_;           // ours, by Message-ID
   std::map<std::string, Receiving, std::less<>> receiving_;       // theirs, by Message-ID
   std::set<std::string, std::less<>> refused_;                    // theirs we stopped (refuse())

@@ -436,3 +436,53 @@ TEST_CASE("msrp parser: the error does not depend on the split") {
     CHECK(bytewise.error.code == reference.error.code);
   }
 }
+
+TEST_CASE("msrp parser: a control character anywhere in a header value is refused; HTAB and UTF-8 are text") {
+  const std::string head = "MSRP abcd1234 SEND\r\nTo-Path: msrp://b.example.com:1/s1;tcp\r\n"
+                           "From-Path: msrp://a.example.com:2/s2;tcp\r\n";
+  const std::string value = "a value of some twenty-five octets";
+  for (std::size_t at = 0; at < value.size(); ++at) {
+    CAPTURE(at);
+    for (const char c : {'\x01', '\x1f', '\x7f', '\t', '\x80', '\xc3'}) {
+      std::string v = value;
+      v[at] = c;
+      MessageHead out;
+      const ParseError e = parse_head(head + "X-Note: " + v + "\r\n", false, out);
+      const bool control = c != '\t' && (static_cast<unsigned char>(c) < 0x20 || c == '\x7f');
+      CHECK(static_cast<bool>(e) == control);
+      if (control) CHECK(e.offset == head.size() + 8);  // the value's start
+    }
+  }
+}
+
+TEST_CASE("msrp parser: paths parsed again or taken from the cache are the same views into the new head") {
+  const std::string first = "MSRP abcd1234 200 OK\r\nTo-Path: msrp://alice@a.example.com:2/s2;tcp;x=1\r\n"
+                            "From-Path: msrp://relay.example.com;tcp msrp://b.example.com:1/s1;tcp\r\n";
+  std::string second = first;
+  second.replace(5, 8, "wxyz9876");
+  PathCache cache;
+  MessageHead a;
+  MessageHead b;
+  MessageHead plain;
+  REQUIRE_FALSE(parse_head(first, false, a, &cache));
+  REQUIRE_FALSE(parse_head(second, false, b, &cache));  // both paths from the cache
+  REQUIRE_FALSE(parse_head(second, false, plain));
+  REQUIRE(b.from_path.size() == 2);
+  REQUIRE(plain.from_path.size() == 2);
+  const auto same = [&](const Uri& x, const Uri& y) {
+    CHECK(x.secure == y.secure);
+    CHECK(x.port == y.port);
+    for (const auto field : {&Uri::userinfo, &Uri::host, &Uri::session_id, &Uri::transport, &Uri::parameters}) {
+      CHECK((x.*field) == (y.*field));
+      if (!(x.*field).empty()) {  // pointing into the second head's text, not the first's
+        CHECK((x.*field).data() >= second.data());
+        CHECK((x.*field).data() < second.data() + second.size());
+      }
+    }
+  };
+  same(b.to_path[0], plain.to_path[0]);
+  same(b.from_path[0], plain.from_path[0]);
+  same(b.from_path[1], plain.from_path[1]);
+  CHECK(b.to_path[0].userinfo == "alice");
+  CHECK(b.to_path[0].parameters == ";x=1");
+}

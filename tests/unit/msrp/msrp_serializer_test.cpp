@@ -170,3 +170,40 @@ TEST_CASE("msrp serializer: body_contains_end_line and the choice of a transacti
   CHECK(chosen == make_transaction_id(8));
   CHECK(next == 2);
 }
+
+TEST_CASE("msrp serializer: a ChunkHead writes what serialize_head writes") {
+  const UriList to = path("msrp://b.example.com:1/s1;tcp");
+  const UriList from = path("msrp://a.example.com:2/s2;tcp");
+  for (const bool body : {true, false}) {
+    MessageHead head = make_send("unused", to, from, "m123", {}, body ? "application/octet-stream" : "");
+    head.success_report = ReportRequest::yes;
+    head.failure_report = ReportRequest::partial;
+    const ChunkHead chunk(head);
+    CHECK(chunk.has_body() == body);
+    for (const ByteRange range : {ByteRange{1, 2048, 1073741824}, ByteRange{1073741824, 1073741824, 1073741824},
+                                  ByteRange{5, ByteRange::unknown, ByteRange::unknown}, ByteRange{1, 0, 0}}) {
+      head.transaction_id = "tr4nsact1d";
+      head.byte_range = range;
+      std::string written(chunk.size(head.transaction_id.size(), range), '?');
+      chunk.write(written.data(), head.transaction_id, range);
+      CHECK(written == serialize_head(head));
+    }
+  }
+}
+
+TEST_CASE("msrp serializer: append_response writes what serialize(make_response()) writes") {
+  MessageHead request = make_send("tr4nsact", path("msrps://b.example.com:1/s1;tcp;p=q"),
+                                  path("msrp://alice@a.example.com/s2;tcp"), "m1", {}, "text/plain");
+  MessageHead without_paths = request;
+  without_paths.to_path.clear();
+  without_paths.from_path.clear();
+  for (const MessageHead* r : {&request, &without_paths}) {
+    for (const std::uint16_t code : {200, 413, 481, 299}) {
+      for (const std::string_view comment : {std::string_view(), std::string_view("Fine")}) {
+        std::string out = "before";
+        append_response(out, *r, code, comment);
+        CHECK(out == "before" + serialize(make_response(*r, code, comment), {}, EndFlag::complete));
+      }
+    }
+  }
+}

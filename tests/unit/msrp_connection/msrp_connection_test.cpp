@@ -479,3 +479,42 @@ TEST_CASE("msrp connection: a TLS context that cannot be loaded names the file")
   CHECK(message([&] { TlsContext::server(server); }).find("cannot load certificate file '/nonexistent/cert.pem'") !=
         std::string::npos);
 }
+
+TEST_CASE("msrp connection: a peer that never answers: each message fails with 408 at its own deadline") {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  tcp::socket silent = acceptor.accept();  // reads nothing, answers nothing
+  SessionConfig a;
+  a.local_uri = "msrp://127.0.0.1:1/alicesession;tcp";
+  a.remote_path = {"msrp://127.0.0.1:2/bobsession;tcp"};
+  a.transaction_timeout = std::chrono::milliseconds(150);
+  Side alice;
+  alice.connection = MsrpConnection::create(
+      std::move(client), std::make_unique<MsrpSession>(a, random_ids()),
+      MsrpConnection::Callbacks{[&alice](const SessionEvent& e) { alice.events.push_back(e); },
+                                [&alice](const std::string& reason) { alice.closed = reason; }});
+  alice.connection->start();
+  const auto send = [&](const char* text) {
+    return alice.connection->send_message({"text/plain", text, ReportRequest::no, ReportRequest::yes});
+  };
+  const std::string first = send("one");
+  io.run_for(std::chrono::milliseconds(50));
+  // Sent while the timer waits for the first deadline; after it fires it
+  // must be armed again for this one.
+  const std::string second = send("two");
+  run_until(io, [&] { return alice.events.size() == 2; });
+  // Sent after both failed: nothing armed, the timer is armed anew.
+  const std::string third = send("three");
+  run_until(io, [&] { return alice.events.size() == 3; });
+  REQUIRE(alice.events.size() == 3);
+  const std::string ids[] = {first, second, third};
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(alice.events[i].message_id == ids[i]);
+    CHECK(alice.events[i].kind == Kind::not_delivered);
+    CHECK(alice.events[i].code == 408);
+  }
+  CHECK(alice.closed.empty());
+  alice.connection->close();
+}

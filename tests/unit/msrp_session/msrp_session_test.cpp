@@ -433,3 +433,91 @@ TEST_CASE("msrp session: a refused message gets 413, which stops the sender") {
   CHECK(events[0].code == 413);
   CHECK(alice.take_output().empty());  // no more chunks of it
 }
+
+TEST_CASE("msrp session: pieces handed to on_piece as views, the output's buffer handed back and forth") {
+  SessionConfig a = config(alice_uri, bob_uri, 700);
+  a.output_budget = 3000;
+  SessionConfig b = config(bob_uri, alice_uri);
+  b.stream_incoming = true;
+  b.max_message_size = 1 << 20;
+  std::string file(20000, '\0');
+  for (std::size_t i = 0; i < file.size(); ++i) file[i] = static_cast<char>(i * 13 % 256);
+  std::string received(file.size(), '?');
+  std::size_t pieces = 0;
+  b.on_piece = [&](const IncomingPiece& p) {
+    ++pieces;
+    CHECK(p.total == file.size());
+    CHECK(p.content_type == "application/octet-stream");
+    REQUIRE(p.position - 1 + p.bytes.size() <= file.size());
+    std::copy(p.bytes.begin(), p.bytes.end(), received.begin() + static_cast<std::ptrdiff_t>(p.position - 1));
+  };
+  MsrpSession alice(a, counter(30));
+  MsrpSession bob(b, counter(31));
+  OutgoingStream stream;
+  stream.content_type = "application/octet-stream";
+  stream.size = file.size();
+  stream.read = [&](std::uint64_t offset, std::span<char> out) {
+    std::copy_n(file.begin() + static_cast<std::ptrdiff_t>(offset), out.size(), out.begin());
+    return out.size();
+  };
+  const std::string id = alice.send_stream(stream, t0);
+  std::string out = "stale bytes, dropped";
+  std::string back;
+  bool whole = false;
+  for (int round = 0; round < 100 && !whole; ++round) {
+    alice.take_output(out);
+    // Split where it falls: the pieces are views into what each call got.
+    for (std::size_t i = 0; i < out.size(); i += 333) REQUIRE(bob.on_bytes(std::string_view(out).substr(i, 333), t0));
+    for (const SessionEvent& e : bob.take_events()) {
+      CHECK(e.kind != Kind::chunk_received);  // they went to on_piece
+      if (e.kind == Kind::message_received) {
+        CHECK(e.message_id == id);
+        whole = true;
+      }
+    }
+    bob.take_output(back);
+    REQUIRE(alice.on_bytes(back, t0));
+  }
+  REQUIRE(whole);
+  CHECK(received == file);
+  CHECK(pieces >= 29);  // 29 chunks, some split across calls
+  const auto events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Kind::delivered);
+  CHECK(alice.pending_transactions() == 0);
+  CHECK_FALSE(alice.next_timeout().has_value());
+}
+
+TEST_CASE("msrp session: responses out of order; the deadline follows the oldest unanswered chunk") {
+  MsrpSession alice(config(alice_uri, bob_uri, 4), counter(32));
+  OutgoingMessage m;
+  m.content_type = "text/plain";
+  m.body = "abcdefghijkl";  // three chunks at t0
+  const std::string first = alice.send_message(m, t0);
+  m.body = "mnop";  // one chunk at t0 + 5 s
+  const std::string second = alice.send_message(m, t0 + 5s);
+  const std::vector<Message> sent = parse_all(alice.take_output());
+  REQUIRE(sent.size() == 4);
+  CHECK(alice.pending_transactions() == 4);
+  const auto answer = [&](std::size_t i) {
+    REQUIRE(alice.on_bytes(serialize(make_response(sent[i].head.get(), 200), {}, EndFlag::complete), t0));
+  };
+  answer(3);  // the second message, before the first's chunks
+  auto events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].message_id == second);
+  CHECK(alice.next_timeout() == t0 + 30s);
+  answer(1);
+  answer(1);  // a repeated response changes nothing
+  CHECK(alice.pending_transactions() == 2);
+  answer(0);
+  CHECK(alice.take_events().empty());
+  CHECK(alice.next_timeout() == t0 + 30s);  // the third chunk is still open
+  alice.on_timeout(t0 + 30s);
+  events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].message_id == first);
+  CHECK(events[0].code == 408);
+  CHECK(alice.pending_transactions() == 0);
+  CHECK_FALSE(alice.next_timeout().has_value());
+}
