@@ -18,7 +18,6 @@ namespace cosip::apps {
 namespace {
 
 constexpr std::chrono::milliseconds frame_time{20};
-constexpr int speaker_rate = 48000;  // the mixer's and the speaker's, mono
 constexpr std::chrono::seconds max_kept_audio{60};  // of received audio in the report
 constexpr std::chrono::milliseconds digit_duration{160};
 constexpr std::chrono::milliseconds digit_gap{240};
@@ -196,35 +195,14 @@ bool CallMedia::open_speaker(std::string& error) {
     return false;
   }
   return on_media(io_, [this, &error] {
-    if (options_.speaker.starts_with("wav:")) {
-      speaker_ = media::WavFileSink::create(options_.speaker.substr(4), speaker_rate, 1, error);
-    } else {
-      portaudio_ = media::PortAudio::initialize(error);
-      if (!portaudio_) return false;
-      media::PortAudioStreamConfig config;
-      config.device = options_.speaker;
-      config.sample_rate = speaker_rate;
-      config.channels = 1;
-      std::unique_ptr<media::PortAudioOutput> output = media::PortAudioOutput::open(*portaudio_, config, error);
-      if (!output || !output->start(error)) return false;
-      speaker_ = std::move(output);
-    }
+    speaker_ = Speaker::open(options_.speaker, error);
     if (!speaker_) return false;
-    mixer_.emplace(speaker_rate, 1);
-    call_audio_ = std::make_shared<PcmFifo>(speaker_rate);
-    if (!mixer_->add(call_audio_, 1.0, error)) return false;
+    call_audio_ = std::make_shared<PcmFifo>(Speaker::sample_rate);
+    if (!speaker_->mixer().add(call_audio_, 1.0, error)) return false;
     if (!options_.ringback.empty()) {
-      std::shared_ptr<media::AudioSource> file = media::WavFileSource::open(options_.ringback, true, error);
-      if (!file) return false;
-      if (file->channels() != 1) {
-        error = options_.ringback + ": " + std::to_string(file->channels()) + " channels; a ringback must be mono";
-        return false;
-      }
-      ringback_source_ = file->sample_rate() == speaker_rate ? file
-                                                             : media::ResamplingSource::create(file, speaker_rate, error);
+      ringback_source_ = open_ringtone(options_.ringback, error);
       if (!ringback_source_) return false;
     }
-    speaker_frame_.assign(static_cast<std::size_t>(speaker_rate * frame_time.count() / 1000), 0);
     return true;
   });
 }
@@ -239,12 +217,12 @@ void CallMedia::on_provisional(int status, bool carries_answer) {
 
 // The ringback is in the mixer exactly while the rule says it plays.
 void CallMedia::update_ringback() {
-  const bool wanted = ringback_.play() == session::OutboundRingback::Play::ringtone && ringback_source_ && mixer_;
+  const bool wanted = ringback_.play() == session::OutboundRingback::Play::ringtone && ringback_source_ && speaker_;
   if (wanted && !ringback_id_) {
     std::string error;
-    ringback_id_ = mixer_->add(ringback_source_, 1.0, error);
+    ringback_id_ = speaker_->mixer().add(ringback_source_, 1.0, error);
   } else if (!wanted && ringback_id_) {
-    mixer_->remove(*ringback_id_);
+    speaker_->mixer().remove(*ringback_id_);
     ringback_id_.reset();
   }
 }
@@ -406,8 +384,9 @@ bool CallMedia::start_codec(const sdp::NegotiatedStream& audio, std::string& err
   report_.codec = format_.encoding + "/" + std::to_string(format_.clock_rate) + "/" + std::to_string(format_.channels);
   report_.sample_rate = decoder_->sample_rate();
   report_.samples.clear();
-  if (mixer_) {
-    to_speaker_ = media::Resampler::create(1, decoder_->sample_rate(), speaker_rate, media::Resampler::voip_quality, error);
+  if (speaker_) {
+    to_speaker_ =
+        media::Resampler::create(1, decoder_->sample_rate(), Speaker::sample_rate, media::Resampler::voip_quality, error);
     if (!to_speaker_) return false;
   }
   if (!options_.record.empty() && !recording_) {
@@ -483,11 +462,10 @@ void CallMedia::ensure_ticking() {
 void CallMedia::play_speaker(std::chrono::steady_clock::time_point now) {
   if (!speaker_) return;
   if (!feedback_ids_.empty() && now >= feedback_until_) {
-    for (const media::Mixer::SourceId id : feedback_ids_) mixer_->remove(id);
+    for (const media::Mixer::SourceId id : feedback_ids_) speaker_->mixer().remove(id);
     feedback_ids_.clear();
   }
-  const std::size_t frames = mixer_->read(speaker_frame_);
-  speaker_->write(std::span(speaker_frame_).first(frames));
+  const std::size_t frames = speaker_->play(static_cast<std::size_t>(Speaker::sample_rate * frame_time.count() / 1000));
   report_.speaker_frames += frames;
   if (ringback_id_) report_.ringback_frames += frames;
 }
@@ -496,10 +474,11 @@ void CallMedia::send_digits(std::size_t next) {
   if (!stream_ || next >= options_.dtmf.size()) return;
   stream_->send_digit(options_.dtmf[next], digit_duration);
   // Feedback: the digit's two tones (ITU-T Q.23) on the speaker while it is sent.
-  if (const auto pair = media::dtmf_frequencies(options_.dtmf[next]); pair && mixer_) {
+  if (const auto pair = media::dtmf_frequencies(options_.dtmf[next]); pair && speaker_) {
     std::string error;
     for (const double hz : {pair->first, pair->second})
-      if (const auto id = mixer_->add(std::make_shared<media::ToneSource>(hz, speaker_rate, 1, 0.25), 1.0, error))
+      if (const auto id =
+              speaker_->mixer().add(std::make_shared<media::ToneSource>(hz, Speaker::sample_rate, 1, 0.25), 1.0, error))
         feedback_ids_.push_back(*id);
     feedback_until_ = std::chrono::steady_clock::now() + digit_duration;
   }
@@ -533,7 +512,6 @@ void CallMedia::stop() {
     recorder_.reset();
     recording_.reset();  // closes the WAV file
     speaker_.reset();    // closes the file, or stops the device's stream
-    portaudio_.reset();
     if (ice_) report_.ice_unsent = ice_->unsent();
     ice_.reset();  // the agent stops on this thread
     work_.reset();

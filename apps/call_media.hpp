@@ -28,9 +28,9 @@
 #include "media/recorder.hpp"
 #include "media/tone.hpp"
 #include "media/mixer.hpp"
-#include "media/portaudio_device.hpp"
 #include "media/resampler.hpp"
 #include "media/wav_file.hpp"
+#include "apps/speaker.hpp"
 #include "session/ringtones.hpp"
 #include "rtp/ice_transport.hpp"
 #include "rtp/rtp_stream.hpp"
@@ -141,18 +141,14 @@ class CallMedia {
   bool ticking_ = false;
   bool on_hold_ = false;
 
-  // The speaker: a mixer at speaker_rate, mono, onto a device or a file.
-  std::unique_ptr<media::PortAudio> portaudio_;
-  std::unique_ptr<media::AudioSink> speaker_;
-  std::optional<media::Mixer> mixer_;
+  std::unique_ptr<Speaker> speaker_;
   std::shared_ptr<media::AudioSource> call_audio_;    // this tick's played frame
-  std::unique_ptr<media::Resampler> to_speaker_;      // decoder rate to speaker_rate
+  std::unique_ptr<media::Resampler> to_speaker_;      // decoder rate to the speaker's
   std::shared_ptr<media::AudioSource> ringback_source_;
   std::optional<media::Mixer::SourceId> ringback_id_;
   std::vector<media::Mixer::SourceId> feedback_ids_;  // the DTMF digit being sent
   std::chrono::steady_clock::time_point feedback_until_;
   session::OutboundRingback ringback_;
-  std::vector<std::int16_t> speaker_frame_;
   std::vector<std::int16_t> resampled_;
   bool digits_started_ = false;
   CallMediaReport report_;

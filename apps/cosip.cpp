@@ -72,6 +72,12 @@ int main(int argc, char** argv) {
   responder->add_option("--register", responder_options.register_aor, "register this address of record while running");
   responder->add_option("--registrar", responder_options.registrar, "registrar URI (default: the AOR's domain)");
   responder->add_option("--password", responder_options.password, "digest password for --register");
+  responder->add_option("--speaker", responder_options.speaker,
+                        "where ringtones are heard: wav:FILE or a PortAudio output device (see `cosip devices`)");
+  responder->add_option("--ringtone", responder_options.ringtone,
+                        "WAV played on --speaker while a call rings (--ring-ms), the default inbound ringtone");
+  responder->add_option("--ringtone-for", responder_options.ringtone_for,
+                        "SIP-URI=FILE.wav: the ringtone for calls from that address of record (repeatable)");
 
   cosip::apps::CallOptions call_options;
   CLI::App* call = app.add_subcommand("call", "place one call and end it as the options say");

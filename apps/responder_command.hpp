@@ -20,6 +20,11 @@ struct ResponderOptions {
   std::string register_aor;  // register this AOR for our Contact while running
   std::string registrar;     // its registrar (default: the AOR's domain)
   std::string password;      // digest password (user: the AOR's user)
+  // Where the inbound ringtone is heard while a call rings (--ring-ms):
+  // "" nowhere, "wav:FILE", or a PortAudio output device by name.
+  std::string speaker;
+  std::string ringtone;                   // WAV for any caller (the default inbound ringtone)
+  std::vector<std::string> ringtone_for;  // "SIP-URI=FILE.wav": the ringtone for that caller
 };
 
 // Runs until SIGINT or SIGTERM. Returns the process exit status.

@@ -8,6 +8,9 @@
                                           ~1; a block of silence 0), first
                                           channel, and the sample count;
                                           FROM and TO (seconds) take a part
+  wav_tone.py segments FILE               print "FROM TO" (seconds) for each
+                                          stretch of sound, in blocks of
+                                          10 ms above -50 dBFS RMS
 """
 import math
 import struct
@@ -26,13 +29,34 @@ def make(path, rate, hz, seconds):
         w.writeframes(bytes(frames))
 
 
-def share(path, hz, start=0.0, end=None):
+def read(path):
     with wave.open(path, "rb") as w:
         rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
         if width != 2:
             raise SystemExit(f"{path}: {8 * width}-bit samples, 16 expected")
         raw = w.readframes(w.getnframes())
-    samples = struct.unpack(f"<{len(raw) // 2}h", raw)[::channels]
+    return rate, struct.unpack(f"<{len(raw) // 2}h", raw)[::channels]
+
+
+def segments(path):
+    rate, samples = read(path)
+    block = rate // 100
+    threshold = (32768 * 10 ** (-50 / 20)) ** 2 * block
+    found, start = [], None
+    for i in range(0, len(samples) - block + 1, block):
+        loud = sum(x * x for x in samples[i:i + block]) > threshold
+        if loud and start is None:
+            start = i
+        elif not loud and start is not None:
+            found.append((start / rate, i / rate))
+            start = None
+    if start is not None:
+        found.append((start / rate, len(samples) / rate))
+    return found
+
+
+def share(path, hz, start=0.0, end=None):
+    rate, samples = read(path)
     samples = samples[int(start * rate):None if end is None else int(end * rate)]
     # Per block: a phase jump (a gap, an RFC 4733 event replacing audio)
     # would spread a whole-file bin's energy.
@@ -59,5 +83,8 @@ if __name__ == "__main__":
     elif sys.argv[1] == "share":
         value, count = share(sys.argv[2], float(sys.argv[3]), *map(float, sys.argv[4:6]))
         print(f"{value:.3f} {count}")
+    elif sys.argv[1] == "segments":
+        for start, end in segments(sys.argv[2]):
+            print(f"{start:.3f} {end:.3f}")
     else:
         raise SystemExit(__doc__)
