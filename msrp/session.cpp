@@ -122,6 +122,7 @@ void MsrpSession::refuse(const std::string& message_id) {
   if (!receiving_.contains(message_id) && !(incoming_ == Incoming::deliver && incoming_id_ == message_id)) return;
   receiving_.erase(message_id);
   refused_.insert(message_id);
+  if (incoming_id_ == message_id) incoming_message_ = nullptr;
   // §7.1.1: a 413 asks the sender to stop sending the message; it may go
   // before the chunk being received has ended.
   if (incoming_ == Incoming::deliver && incoming_id_ == message_id) {
@@ -243,6 +244,7 @@ void MsrpSession::on_body(std::string_view piece) {
   }
   if (config_.stream_incoming && config_.on_piece) {
     config_.on_piece(IncomingPiece{incoming_id_, r.content_type, piece, incoming_position_, r.ranges.total().value_or(0)});
+    if (incoming_ != Incoming::deliver) return;  // refused from inside on_piece: `r` is gone
   } else if (config_.stream_incoming) {
     events_.push_back(SessionEvent{SessionEvent::Kind::chunk_received, incoming_id_, r.content_type,
                                    std::string(piece), 0, {}, incoming_position_, r.ranges.total().value_or(0)});

@@ -521,3 +521,32 @@ TEST_CASE("msrp session: responses out of order; the deadline follows the oldest
   CHECK(alice.pending_transactions() == 0);
   CHECK_FALSE(alice.next_timeout().has_value());
 }
+
+TEST_CASE("msrp session: a message refused from inside on_piece stops there") {
+  SessionConfig a = config(alice_uri, bob_uri, 1000);
+  a.output_budget = 3000;
+  SessionConfig b = config(bob_uri, alice_uri);
+  b.stream_incoming = true;
+  b.max_message_size = 1 << 20;
+  MsrpSession* receiver = nullptr;
+  std::size_t pieces = 0;
+  b.on_piece = [&](const IncomingPiece& p) {
+    ++pieces;
+    receiver->refuse(std::string(p.message_id));  // the receiving state goes while the session is in on_body
+  };
+  MsrpSession alice(a, counter(40));
+  MsrpSession bob(b, counter(41));
+  receiver = &bob;
+  const std::string id = alice.send_stream(pattern_stream(100000), t0);
+  REQUIRE(bob.on_bytes(alice.take_output(), t0));
+  CHECK(pieces == 1);
+  CHECK(bob.take_events().empty());
+  const std::vector<Message> responses = parse_all(bob.take_output());
+  REQUIRE(!responses.empty());
+  for (const Message& r : responses) CHECK(r.head.get().status_code == 413);
+  REQUIRE(alice.on_bytes(serialize(responses[0].head.get(), {}, EndFlag::complete), t0));
+  const auto events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].message_id == id);
+  CHECK(events[0].code == 413);
+}
