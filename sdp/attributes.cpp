@@ -356,7 +356,8 @@ AttrError decode_file_selector(std::string_view value, FileSelector& out) {
   while (!rest.empty()) {
     if (rest.starts_with("name:\"")) {
       const std::size_t close = rest.find('"', 6);
-      if (close == std::string_view::npos || seen_name) return fault(value, rest, "bad name selector");
+      // filename-string is a byte-string, one byte at least (RFC 5547 §6, RFC 4566 §9)
+      if (close == std::string_view::npos || close == 6 || seen_name) return fault(value, rest, "bad name selector");
       out.name = rest.substr(6, close - 6);
       seen_name = true;
       rest.remove_prefix(close + 1);

@@ -344,6 +344,7 @@ TEST_CASE("file transfer attributes (RFC 5547)") {
   REQUIRE_FALSE(decode_file_selector(encoded, again));
   CHECK(again.hash == f.hash);
   CHECK(decode_file_selector("name:\"unterminated", f));
+  CHECK(decode_file_selector("name:\"\"", f));  // an empty name: the fuzzer found it did not encode back
   CHECK(decode_file_selector("size:12  type:text/plain", f));
   CHECK(decode_file_selector("hash:sha-1:7", f));
   CHECK(decode_file_selector("colour:blue", f));
