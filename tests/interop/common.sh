@@ -1,10 +1,22 @@
 # Shared helpers of the interop test scripts (sourced, not run).
 
 # A port free for both UDP and TCP on 127.0.0.1.
+# A port on 127.0.0.1 free for both UDP and TCP. A UDP port the system
+# picks may be taken for TCP (another test's connection): then try another;
+# once, the bare attempt printed nothing and a SIPp case ran without a port.
 free_port() {
   python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-t = socket.socket(); t.bind(("127.0.0.1", s.getsockname()[1])); print(s.getsockname()[1])'
+for _ in range(100):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", s.getsockname()[1]))
+    except OSError:
+        continue
+    print(s.getsockname()[1])
+    break
+else:
+    raise SystemExit("no port free for both UDP and TCP")'
 }
 
 require_sipp() {
