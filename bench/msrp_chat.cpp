@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/loopback.hpp"
 #include "bench/pinning.hpp"
 #include "msrp/chat.hpp"
 #include "msrp/msrp_connection.hpp"
@@ -47,6 +48,13 @@ std::uint64_t random_id() {
   return n += 0x9e3779b97f4a7c15ULL;
 }
 
+SessionConfig session_config(const std::string& local, const std::string& remote) {
+  SessionConfig c;
+  c.local_uri = local;
+  c.remote_path = {remote};
+  return c;
+}
+
 // (a) cosip: seconds for `count` messages; 0 when it failed.
 double run_cosip(std::size_t count, std::size_t window) {
   asio::io_context send_io, receive_io;
@@ -54,14 +62,8 @@ double run_cosip(std::size_t count, std::size_t window) {
   tcp::socket client(send_io);
   client.connect(acceptor.local_endpoint());
   tcp::socket server = acceptor.accept();
-  SessionConfig ac;
-  ac.local_uri = alice_uri;
-  ac.remote_path = {bob_uri};
-  SessionConfig bc;
-  bc.local_uri = bob_uri;
-  bc.remote_path = {alice_uri};
-  auto alice_session = std::make_unique<MsrpSession>(ac, random_id);
-  auto bob_session = std::make_unique<MsrpSession>(bc, random_id);
+  auto alice_session = std::make_unique<MsrpSession>(session_config(alice_uri, bob_uri), random_id);
+  auto bob_session = std::make_unique<MsrpSession>(session_config(bob_uri, alice_uri), random_id);
   ChatStream alice(ChatConfig{{"sip:alice@example.com", "Alice"}, {"sip:bob@example.com", "Bob"}, {"message/cpim"}, {}},
                    *alice_session);
   ChatStream bob(ChatConfig{{"sip:bob@example.com", "Bob"}, {"sip:alice@example.com", "Alice"}, {"message/cpim"}, {}},
@@ -134,13 +136,7 @@ struct Exchange {
 };
 
 Exchange sample_exchange() {
-  SessionConfig ac;
-  ac.local_uri = alice_uri;
-  ac.remote_path = {bob_uri};
-  SessionConfig bc;
-  bc.local_uri = bob_uri;
-  bc.remote_path = {alice_uri};
-  MsrpSession a(ac, random_id), b(bc, random_id);
+  MsrpSession a(session_config(alice_uri, bob_uri), random_id), b(session_config(bob_uri, alice_uri), random_id);
   ChatStream alice(ChatConfig{{"sip:alice@example.com", "Alice"}, {"sip:bob@example.com", "Bob"}, {"message/cpim"}, {}}, a);
   std::string error;
   alice.send_message(text, "text/plain", {}, {}, Clock::now(), error);
@@ -173,20 +169,11 @@ bool write_all(int fd, const std::string& bytes) {
 // (b) the anchor: seconds for `count` exchanges of the same bytes; 0 when it failed.
 double run_anchor(std::size_t count, std::size_t window) {
   const Exchange x = sample_exchange();
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  ::listen(listener, 1);
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
-  const int sender = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (::connect(sender, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return 0;
-  const int receiver = ::accept(listener, nullptr, nullptr);
-  ::close(listener);
+  const cosip::bench::LoopbackPair pair = cosip::bench::loopback_pair();
+  if (!pair.ok()) return 0;
+  const int sender = pair.sender;
+  const int receiver = pair.receiver;
   const int one = 1;
-  ::setsockopt(sender, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   ::setsockopt(receiver, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
   std::thread receive_thread([&] {

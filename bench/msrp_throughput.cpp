@@ -39,6 +39,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "bench/loopback.hpp"
 #include "bench/pinning.hpp"
 #include "msrp/msrp_connection.hpp"
 #include "tests/unit/transport/test_pki.hpp"
@@ -230,23 +231,34 @@ double run_in_memory(std::uint64_t bytes, std::size_t chunk) {
   return received == bytes ? seconds : 0;
 }
 
+// One chunk of the anchors' transfer, framed as MSRP (bytes sent+1 ..
+// sent+n of `bytes`), at the end of `batch`.
+void append_anchor_chunk(std::string& batch, unsigned long long transaction, std::uint64_t sent, std::size_t n,
+                         std::uint64_t bytes) {
+  char head[512];
+  char end_line[64];
+  const int head_size = std::snprintf(head, sizeof head,
+                                      "MSRP t%llx SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\nMessage-ID: anchor1234\r\n"
+                                      "Byte-Range: %llu-%llu/%llu\r\nContent-Type: application/octet-stream\r\n\r\n",
+                                      transaction, receiver_uri.c_str(), sender_uri.c_str(),
+                                      static_cast<unsigned long long>(sent + 1), static_cast<unsigned long long>(sent + n),
+                                      static_cast<unsigned long long>(bytes));
+  const int end_size = std::snprintf(end_line, sizeof end_line, "\r\n-------t%llx%c\r\n", transaction,
+                                     sent + n == bytes ? '$' : '+');
+  batch.append(head, static_cast<std::size_t>(head_size));
+  const std::size_t at = batch.size();
+  batch.resize(at + n);
+  fill(sent, batch.data() + at, n);
+  batch.append(end_line, static_cast<std::size_t>(end_size));
+}
+
 // (b) the anchor: the same framing over bare sockets.
 Run run_anchor(std::uint64_t bytes, std::size_t chunk) {
   Run run;
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  ::listen(listener, 1);
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
-  const int sender = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (::connect(sender, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return run;
-  const int receiver = ::accept(listener, nullptr, nullptr);
-  ::close(listener);
-  const int one = 1;
-  ::setsockopt(sender, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  const cosip::bench::LoopbackPair pair = cosip::bench::loopback_pair();
+  if (!pair.ok()) return run;
+  const int sender = pair.sender;
+  const int receiver = pair.receiver;
 
   std::uint64_t counted = 0;
   std::thread receive_thread([&] {
@@ -283,8 +295,6 @@ Run run_anchor(std::uint64_t bytes, std::size_t chunk) {
   // cosip's sender batches its output.
   std::string batch;
   batch.reserve(256 * 1024 + chunk + 512);
-  char head[512];
-  char end_line[64];
   const auto start = Clock::now();
   const double cpu = thread_cpu_seconds();
   std::uint64_t sent = 0;
@@ -292,19 +302,7 @@ Run run_anchor(std::uint64_t bytes, std::size_t chunk) {
   while (sent < bytes) {
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, bytes - sent));
     ++transaction;
-    const int head_size = std::snprintf(head, sizeof head,
-                                        "MSRP t%llx SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\nMessage-ID: anchor1234\r\n"
-                                        "Byte-Range: %llu-%llu/%llu\r\nContent-Type: application/octet-stream\r\n\r\n",
-                                        transaction, receiver_uri.c_str(), sender_uri.c_str(),
-                                        static_cast<unsigned long long>(sent + 1), static_cast<unsigned long long>(sent + n),
-                                        static_cast<unsigned long long>(bytes));
-    const int end_size = std::snprintf(end_line, sizeof end_line, "\r\n-------t%llx%c\r\n", transaction,
-                                       sent + n == bytes ? '$' : '+');
-    batch.append(head, static_cast<std::size_t>(head_size));
-    const std::size_t at = batch.size();
-    batch.resize(at + n);
-    fill(sent, batch.data() + at, n);
-    batch.append(end_line, static_cast<std::size_t>(end_size));
+    append_anchor_chunk(batch, transaction, sent, n, bytes);
     sent += n;
     if (batch.size() >= 256 * 1024 || sent == bytes) {
       for (std::size_t written = 0; written < batch.size();) {
@@ -479,20 +477,10 @@ double run_anchor_tls(const BenchPki& pki, std::uint64_t bytes, std::size_t chun
   ::SSL_CTX_use_certificate_chain_file(server_ctx, pki.receiver.certificate_file.c_str());
   ::SSL_CTX_use_PrivateKey_file(server_ctx, pki.receiver.private_key_file.c_str(), SSL_FILETYPE_PEM);
 
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  ::listen(listener, 1);
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
-  const int sender = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (::connect(sender, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return 0;
-  const int receiver = ::accept(listener, nullptr, nullptr);
-  ::close(listener);
-  const int one = 1;
-  ::setsockopt(sender, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  const cosip::bench::LoopbackPair pair = cosip::bench::loopback_pair();
+  if (!pair.ok()) return 0;
+  const int sender = pair.sender;
+  const int receiver = pair.receiver;
   SSL* send_ssl = ::SSL_new(client_ctx);
   SSL* receive_ssl = ::SSL_new(server_ctx);
   ::SSL_set_fd(send_ssl, sender);
@@ -523,26 +511,12 @@ double run_anchor_tls(const BenchPki& pki, std::uint64_t bytes, std::size_t chun
   bool ok = ::SSL_connect(send_ssl) == 1;
   std::string batch;
   batch.reserve(256 * 1024 + chunk + 512);
-  char head[512];
-  char end_line[64];
   std::uint64_t sent = 0;
   unsigned long long transaction = 0x1000000;
   while (ok && sent < bytes) {
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, bytes - sent));
     ++transaction;
-    const int head_size = std::snprintf(head, sizeof head,
-                                        "MSRP t%llx SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\nMessage-ID: anchor1234\r\n"
-                                        "Byte-Range: %llu-%llu/%llu\r\nContent-Type: application/octet-stream\r\n\r\n",
-                                        transaction, receiver_uri.c_str(), sender_uri.c_str(),
-                                        static_cast<unsigned long long>(sent + 1), static_cast<unsigned long long>(sent + n),
-                                        static_cast<unsigned long long>(bytes));
-    const int end_size = std::snprintf(end_line, sizeof end_line, "\r\n-------t%llx%c\r\n", transaction,
-                                       sent + n == bytes ? '$' : '+');
-    batch.append(head, static_cast<std::size_t>(head_size));
-    const std::size_t at = batch.size();
-    batch.resize(at + n);
-    fill(sent, batch.data() + at, n);
-    batch.append(end_line, static_cast<std::size_t>(end_size));
+    append_anchor_chunk(batch, transaction, sent, n, bytes);
     sent += n;
     if (batch.size() >= 256 * 1024 || sent == bytes) {
       ok = ::SSL_write(send_ssl, batch.data(), static_cast<int>(batch.size())) == static_cast<int>(batch.size());
