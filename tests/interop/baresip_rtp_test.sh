@@ -51,7 +51,7 @@ python3 "$tools/wav_tone.py" make "$work/tone1000.wav" 8000 1000 30
 start_baresip() {
   local recipe=$1 dir=$2
   mkdir -p "$dir/cfg" "$dir/rec"
-  sip_port=$(free_port)
+  sip_port=$(free_port 2)  # SIP, and SIP over TLS on the next port
   ctrl_port=$(free_port)
   rtp_first=$(( ( $(free_port) / 2 ) * 2 ))
   sed -e "s|@AUDIO_WAV@|$work/tone1000.wav|" -e "s|@RECORD_DIR@|$dir/rec|" \
@@ -115,8 +115,11 @@ call_case() {
   [ "$digits" = 159 ]
   check "$name" "baresip received the digits 159 (got '$digits')" $?
   # RTP is found by tshark's heuristic: SDP-based decoding misses a
-  # direction when ICE moved the media off the m= line's address.
-  local decode=(tshark -r "$dir/call.pcap" -d "udp.port==$sip_port,sip" --enable-heuristic rtp_udp)
+  # direction when ICE moved the media off the m= line's address. The
+  # heuristics go first: a random port may be one that Wireshark gives to
+  # another protocol (seen in coturn-ice: an agent on 37008 read as TZSP).
+  local decode=(tshark -r "$dir/call.pcap" -o udp.try_heuristic_first:TRUE -d "udp.port==$sip_port,sip"
+    --enable-heuristic rtp_udp)
   local baresip_ports="udp.%s >= $rtp_first && udp.%s <= $((rtp_first + 19))"
   local malformed rtp rtp_in rtcp events
   # Under SRTP tshark reads the ciphertext as RTP payloads and RTCP reports,

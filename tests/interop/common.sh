@@ -4,19 +4,29 @@
 # A port on 127.0.0.1 free for both UDP and TCP. A UDP port the system
 # picks may be taken for TCP (another test's connection): then try another;
 # once, the bare attempt printed nothing and a SIPp case ran without a port.
+# A port on 127.0.0.1 free for both UDP and TCP; with N, the first of N
+# such ports in a row (baresip binds SIP over TLS to its SIP port + 1).
 free_port() {
-  python3 -c 'import socket
+  python3 -c 'import socket, sys
+count = int(sys.argv[1])
+def free(port):
+    held = []
+    try:
+        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            s = socket.socket(socket.AF_INET, kind); held.append(s); s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for s in held: s.close()
 for _ in range(100):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-    t = socket.socket()
-    try:
-        t.bind(("127.0.0.1", s.getsockname()[1]))
-    except OSError:
-        continue
-    print(s.getsockname()[1])
-    break
+    first = s.getsockname()[1]; s.close()
+    if first + count <= 65536 and all(free(first + i) for i in range(count)):
+        print(first)
+        break
 else:
-    raise SystemExit("no port free for both UDP and TCP")'
+    raise SystemExit("no port free for both UDP and TCP")' "${1:-1}"
 }
 
 require_sipp() {
