@@ -112,7 +112,11 @@ void OutgoingFileTransfer::start(TimePoint now) {
   OutgoingStream stream;
   stream.content_type = file_.content_type.empty() ? "application/octet-stream" : file_.content_type;
   stream.size = file_.size;
+  // Delivery is the REPORT for the whole file; chunks are answered only
+  // when refused (RFC 4975 §7.1.1 "partial"), a response per chunk would
+  // say nothing more.
   stream.success_report = ReportRequest::yes;
+  stream.failure_report = ReportRequest::partial;
   stream.read = [this](std::uint64_t offset, std::span<char> out) {
     const std::size_t n = read_(offset, out);
     handed_ = std::max(handed_, offset + n);

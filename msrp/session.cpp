@@ -17,6 +17,21 @@ bool parse_path(const std::vector<std::string>& texts, UriList& out) {
   return !out.empty();
 }
 
+// The transaction ids of a Failure-Report: partial message's chunks: its
+// tag, then the chunk's number in 8 base-36 digits (2.8e12 chunks).
+constexpr std::size_t chunk_number_size = 8;
+
+std::string chunk_transaction_id(const std::string& tag, std::uint64_t number) {
+  static constexpr std::string_view digits = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string id = tag;
+  id.resize(tag.size() + chunk_number_size);
+  for (std::size_t i = id.size(); i > tag.size(); --i) {
+    id[i - 1] = digits[number % 36];
+    number /= 36;
+  }
+  return id;
+}
+
 }  // namespace
 
 MsrpSession::MsrpSession(SessionConfig config, std::function<std::uint64_t()> random)
@@ -37,6 +52,8 @@ MsrpSession::Sending& MsrpSession::start_sending(const std::string& message_id, 
                                                  std::uint64_t total, ReportRequest success, ReportRequest failure) {
   Sending& sending = sending_[message_id];
   sending.success_report = success;
+  sending.failure_report = failure;
+  if (failure == ReportRequest::partial) sending.tag = make_transaction_id(random_());
   MessageHead head = make_send({}, remote_path_, local_path_, message_id, ByteRange{},
                                total == 0 ? std::string_view() : content_type);
   if (success != ReportRequest::no) head.success_report = success;
@@ -49,20 +66,27 @@ MsrpSession::ChunkSlot MsrpSession::begin_chunk(const Sending& sending, const By
   ChunkSlot slot;
   slot.at = output_.size();
   slot.length = static_cast<std::size_t>(range.end + 1 - range.start);
-  // Our transaction ids all have the size make_transaction_id() gives.
+  // Our transaction ids all have the size make_transaction_id() gives,
+  // those of a partial message's chunks that and the chunk number's.
   static const std::size_t id_size = make_transaction_id(0).size();
-  slot.head_size = sending.head.size(id_size, range);
+  slot.head_size = sending.head.size(sending.tag.empty() ? id_size : id_size + chunk_number_size, range);
   output_.resize(slot.at + slot.head_size + slot.length);
   return slot;
 }
 
 void MsrpSession::finish_chunk(const std::string& message_id, Sending& sending, const ChunkSlot& slot,
-                               const ByteRange& range, EndFlag flag, ReportRequest failure) {
+                               const ByteRange& range, EndFlag flag) {
   const std::string_view body(output_.data() + slot.at + slot.head_size, slot.length);
-  const std::string transaction_id = choose_transaction_id(body, random_);
+  std::string transaction_id;
+  if (sending.tag.empty()) {
+    transaction_id = choose_transaction_id(body, random_);
+  } else {
+    do transaction_id = chunk_transaction_id(sending.tag, sending.chunks++);
+    while (body_contains_end_line(body, transaction_id));
+  }
   sending.head.write(output_.data() + slot.at, transaction_id, range);
   append_end_line(output_, transaction_id, flag, sending.head.has_body());
-  if (failure != ReportRequest::no) {
+  if (sending.failure_report == ReportRequest::yes && flag != EndFlag::interrupted) {
     open_transactions_.emplace(transaction_id, first_transaction_ + transactions_.size());
     transactions_.push_back(Transaction{transaction_id, message_id, now_ + config_.transaction_timeout, true});
     ++sending.unanswered;
@@ -81,12 +105,12 @@ std::string MsrpSession::send_message(OutgoingMessage message, TimePoint now) {
     const ByteRange range{start, start - 1 + length, total};
     const ChunkSlot slot = begin_chunk(sending, range);
     message.body.copy(output_.data() + slot.at + slot.head_size, length, static_cast<std::size_t>(start - 1));
-    finish_chunk(message_id, sending, slot, range, start - 1 + length == total ? EndFlag::complete : EndFlag::more,
-                 message.failure_report);
+    finish_chunk(message_id, sending, slot, range, start - 1 + length == total ? EndFlag::complete : EndFlag::more);
     start += length;
   } while (start - 1 < total);
   sending.all_chunks_made = true;
-  // With Failure-Report: no nothing will come back: the message is as good as sent.
+  // With Failure-Report: no or partial and no report asked for, nothing
+  // comes back for a message that arrives: it is as good as sent.
   if (sending.unanswered == 0 && message.success_report == ReportRequest::no) {
     sending_.erase(message_id);
     events_.push_back(SessionEvent{SessionEvent::Kind::delivered, message_id, {}, {}, 0, "sent", 0, 0});
@@ -97,7 +121,7 @@ std::string MsrpSession::send_message(OutgoingMessage message, TimePoint now) {
 std::string MsrpSession::send_stream(OutgoingStream stream, TimePoint now) {
   now_ = now;
   std::string message_id = make_transaction_id(random_());
-  start_sending(message_id, stream.content_type, stream.size, stream.success_report, ReportRequest::yes);
+  start_sending(message_id, stream.content_type, stream.size, stream.success_report, stream.failure_report);
   streaming_.push_back(Streaming{message_id, std::move(stream), 0});
   return message_id;
 }
@@ -111,8 +135,7 @@ void MsrpSession::interrupt(const std::string& message_id, TimePoint now) {
   // Its response, if any, finds no transaction: the message has failed.
   if (const auto sending = sending_.find(message_id); s != streaming_.end() && s->sent > 0 && sending != sending_.end()) {
     const ByteRange range{s->sent + 1, s->sent, s->stream.size};
-    finish_chunk(message_id, sending->second, begin_chunk(sending->second, range), range, EndFlag::interrupted,
-                 ReportRequest::no);
+    finish_chunk(message_id, sending->second, begin_chunk(sending->second, range), range, EndFlag::interrupted);
   }
   if (s != streaming_.end()) streaming_.erase(s);
   fail_message(message_id, 0, "cancelled");
@@ -151,12 +174,17 @@ void MsrpSession::make_stream_chunks() {
       continue;
     }
     const bool last = s.sent + length == s.stream.size;
-    finish_chunk(s.message_id, sending->second, slot, range, last ? EndFlag::complete : EndFlag::more,
-                 ReportRequest::yes);
+    finish_chunk(s.message_id, sending->second, slot, range, last ? EndFlag::complete : EndFlag::more);
     s.sent += length;
     if (last) {
       sending->second.all_chunks_made = true;
+      const std::string message_id = s.message_id;
       streaming_.erase(streaming_.begin());
+      // Nothing comes back for it when it arrives (as in send_message).
+      if (sending->second.unanswered == 0 && sending->second.success_report == ReportRequest::no) {
+        sending_.erase(sending);
+        events_.push_back(SessionEvent{SessionEvent::Kind::delivered, message_id, {}, {}, 0, "sent", 0, 0});
+      }
     }
   }
 }
@@ -313,7 +341,17 @@ void MsrpSession::respond(std::uint16_t code) {
 void MsrpSession::on_response() {
   const MessageHead& response = parser_.head();
   const auto open = open_transactions_.find(response.transaction_id);
-  if (open == open_transactions_.end()) return;  // late, after a timeout, or not ours
+  if (open == open_transactions_.end()) {
+    // An error for a chunk of a Failure-Report: partial message: its id
+    // starts with the message's tag.
+    if (response.status_code < 300) return;  // late, after a timeout, or not ours
+    for (auto& [id, sending] : sending_)
+      if (!sending.tag.empty() && response.transaction_id.starts_with(sending.tag)) {
+        fail_message(id, response.status_code, std::string(response.comment));
+        return;
+      }
+    return;
+  }
   const auto t = transactions_.begin() + static_cast<std::ptrdiff_t>(open->second - first_transaction_);
   const auto s = sending_.find(t->message_id);
   close_transaction(t);  // t is gone from here on

@@ -16,7 +16,8 @@
 //   - Success-Report: yes is answered with a REPORT 200 for the whole
 //     message once it is complete (§7.1.2);
 //   - our SEND without a response within transaction_timeout (30 s by
-//     default) fails with 408.
+//     default) fails with 408; one sent with Failure-Report: partial or no
+//     expects none and has no timeout (an error response still fails it).
 #pragma once
 
 #include <chrono>
@@ -86,6 +87,10 @@ struct OutgoingStream {
   std::uint64_t size = 0;
   std::function<std::size_t(std::uint64_t offset, std::span<char> out)> read;
   ReportRequest success_report = ReportRequest::no;
+  // partial: the receiver answers only the chunks it refuses, which spares
+  // a response per chunk; with Success-Report: yes the REPORT still says
+  // that the whole message arrived (what file transfer asks for).
+  ReportRequest failure_report = ReportRequest::yes;
 };
 
 struct SessionEvent {
@@ -163,9 +168,15 @@ class MsrpSession {
   };
   struct Sending {
     ReportRequest success_report = ReportRequest::no;
+    ReportRequest failure_report = ReportRequest::yes;
     std::size_t unanswered = 0;  // chunks without a response yet
     bool all_chunks_made = false;  // a streamed message's last chunk is out
     ChunkHead head;  // of its chunks
+    // Failure-Report: partial: the transaction ids of its chunks are this
+    // tag and a count, so that an error response (the only kind that comes)
+    // finds its message without a transaction kept per chunk.
+    std::string tag;
+    std::uint64_t chunks = 0;
   };
   struct Receiving {
     std::string content_type;
@@ -197,7 +208,7 @@ class MsrpSession {
   };
   ChunkSlot begin_chunk(const Sending& sending, const ByteRange& range);
   void finish_chunk(const std::string& message_id, Sending& sending, const ChunkSlot& slot, const ByteRange& range,
-                    EndFlag flag, ReportRequest failure);
+                    EndFlag flag);
   void make_stream_chunks();
   // A transaction answered or failed: no longer open; the answered ones at
   // the front are dropped.

@@ -5,6 +5,7 @@
 // lost connection.
 #include <doctest/doctest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -549,4 +550,100 @@ TEST_CASE("msrp session: a message refused from inside on_piece stops there") {
   REQUIRE(events.size() == 1);
   CHECK(events[0].message_id == id);
   CHECK(events[0].code == 413);
+}
+
+TEST_CASE("msrp session: Failure-Report: partial — no 200 per chunk, no timeout, the REPORT delivers") {
+  SessionConfig a = config(alice_uri, bob_uri, 1000);
+  a.output_budget = 4000;
+  SessionConfig b = config(bob_uri, alice_uri);
+  b.stream_incoming = true;
+  b.max_message_size = 1 << 20;
+  MsrpSession alice(a, counter(40));
+  MsrpSession bob(b, counter(41));
+  OutgoingStream stream = pattern_stream(25000);
+  stream.success_report = ReportRequest::yes;
+  stream.failure_report = ReportRequest::partial;
+  const std::string id = alice.send_stream(stream, t0);
+
+  std::set<std::string> transaction_ids;
+  std::uint64_t received = 0;
+  bool delivered = false;
+  for (int round = 0; round < 100 && !delivered; ++round) {
+    const std::string chunks = alice.take_output();
+    for (const Message& m : parse_all(chunks)) {
+      CHECK(m.head.get().failure_report == ReportRequest::partial);
+      CHECK(m.head.get().transaction_id.size() == 20);
+      transaction_ids.insert(std::string(m.head.get().transaction_id));
+    }
+    // Nothing is waiting for a response: no transaction, no deadline.
+    CHECK(alice.pending_transactions() == 0);
+    CHECK(!alice.next_timeout());
+    REQUIRE(bob.on_bytes(chunks, t0));
+    for (const SessionEvent& e : bob.take_events())
+      if (e.kind == Kind::chunk_received) received += e.body.size();
+    const std::vector<Message> back = parse_all(bob.take_output());
+    for (const Message& m : back) CHECK(m.head.get().is_request);  // the REPORT only, never a response
+    for (const Message& m : back) REQUIRE(alice.on_bytes(serialize(m.head.get(), m.body, m.flag), t0));
+    for (const SessionEvent& e : alice.take_events()) {
+      CHECK(e.kind == Kind::delivered);
+      CHECK(e.message_id == id);
+      delivered = true;
+    }
+  }
+  CHECK(delivered);
+  CHECK(received == 25000);
+  CHECK(transaction_ids.size() == 25);  // one id per chunk, all different
+}
+
+TEST_CASE("msrp session: Failure-Report: partial — an error response still stops the sender") {
+  SessionConfig a = config(alice_uri, bob_uri, 1000);
+  a.output_budget = 3000;
+  SessionConfig b = config(bob_uri, alice_uri);
+  b.stream_incoming = true;
+  b.max_message_size = 1 << 20;
+  MsrpSession alice(a, counter(42));
+  MsrpSession bob(b, counter(43));
+  OutgoingStream other = pattern_stream(100000);  // a second message in the queue, behind the first
+  other.failure_report = ReportRequest::partial;
+  OutgoingStream stream = pattern_stream(100000);
+  stream.success_report = ReportRequest::yes;
+  stream.failure_report = ReportRequest::partial;
+  const std::string id = alice.send_stream(stream, t0);
+  alice.send_stream(other, t0);
+  const std::string first = alice.take_output();
+  REQUIRE(bob.on_bytes(std::string_view(first).substr(0, 500), t0));
+  const auto pieces = bob.take_events();
+  REQUIRE(!pieces.empty());
+  bob.refuse(pieces.front().message_id);
+  REQUIRE(bob.on_bytes(std::string_view(first).substr(500), t0));
+  const std::vector<Message> responses = parse_all(bob.take_output());
+  REQUIRE(!responses.empty());
+  CHECK(responses[0].head.get().status_code == 413);
+
+  REQUIRE(alice.on_bytes(serialize(responses[0].head.get(), {}, EndFlag::complete), t0));
+  const auto events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Kind::not_delivered);
+  CHECK(events[0].message_id == id);  // found by its chunks' tag, not the other message
+  CHECK(events[0].code == 413);
+  // The next chunks are the other message's.
+  for (const Message& m : parse_all(alice.take_output())) CHECK(m.head.get().message_id != id);
+}
+
+TEST_CASE("msrp session: a message sent with Failure-Report: partial and no report is sent, and never times out") {
+  MsrpSession alice(config(alice_uri, bob_uri, 100), counter(44));
+  OutgoingMessage m;
+  m.content_type = "text/plain";
+  m.body = std::string(450, 'y');
+  m.failure_report = ReportRequest::partial;
+  const std::string id = alice.send_message(m, t0);
+  const auto events = alice.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == Kind::delivered);
+  CHECK(events[0].message_id == id);
+  CHECK(parse_all(alice.take_output()).size() == 5);
+  // Before, each chunk waited for a 200 that partial never brings: 408 after 30 s.
+  CHECK(!alice.next_timeout());
+  alice.on_timeout(t0 + 60s);
+  CHECK(alice.take_events().empty());
 }
