@@ -7,7 +7,9 @@
 // - every parser call either uses all its bytes or reports an event;
 // - no delivered body holds its own end-line (RFC 4975 §7.1), as the
 //   serializer's body_contains_end_line() judges it;
-// - the canonical form of each message parses back and is a fixed point.
+// - the canonical form of each message parses back and is a fixed point;
+// - each head the parser gives equals what parsing its text gives (the
+//   parser may take a chunk's head from the previous one's).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -61,6 +63,14 @@ Log feed(std::string_view stream, const std::vector<std::size_t>& cuts, const co
       if (r.event == Event::head) {
         Received m;
         m.head = cosip::msrp::OwnedHead(parser.head());
+        // The parser's head (maybe from its HeadTemplate) is what parsing its text gives.
+        const cosip::msrp::MessageHead& h = parser.head();
+        check(cosip::msrp::serialize_head(h) == cosip::msrp::serialize_head(m.head.get()));
+        check(h.transaction_id == m.head->transaction_id && h.byte_range.has_value() == m.head->byte_range.has_value());
+        check(!h.byte_range || (h.byte_range->start == m.head->byte_range->start &&
+                                h.byte_range->end == m.head->byte_range->end &&
+                                h.byte_range->total == m.head->byte_range->total));
+        check(h.header("Byte-Range") == m.head->header("Byte-Range"));
         log.messages.push_back(std::move(m));
       } else if (r.event == Event::body) {
         check(!parser.body().empty());

@@ -1,5 +1,6 @@
 #include "msrp/message.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <utility>
@@ -78,13 +79,19 @@ bool is_utf8text(std::string_view s) {
 bool parse_number(std::string_view s, std::uint64_t max, std::uint64_t& value) {
   if (s.empty() || s.size() > 20) return false;
   value = 0;
-  for (char c : s) {
-    if (!is_digit(c)) return false;
-    const auto d = static_cast<std::uint64_t>(c - '0');
-    if (value > (max - d) / 10) return false;
+  // Up to 19 digits fit in 64 bits: only a 20th can overflow.
+  const std::size_t safe = std::min<std::size_t>(s.size(), 19);
+  for (std::size_t i = 0; i < safe; ++i) {
+    if (!is_digit(s[i])) return false;
+    value = value * 10 + static_cast<std::uint64_t>(s[i] - '0');
+  }
+  if (s.size() == 20) {
+    if (!is_digit(s[19])) return false;
+    const auto d = static_cast<std::uint64_t>(s[19] - '0');
+    if (value > (UINT64_MAX - d) / 10) return false;
     value = value * 10 + d;
   }
-  return true;
+  return value <= max;
 }
 
 bool parse_three_digits(std::string_view s, std::uint16_t& value) {
@@ -92,6 +99,42 @@ bool parse_three_digits(std::string_view s, std::uint16_t& value) {
   value = static_cast<std::uint16_t>((s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0'));
   return true;
 }
+
+}  // namespace
+
+const char* parse_byte_range(std::string_view v, ByteRange& range, std::string_view& where) {
+  // range-start "-" range-end "/" total; range-end, total = 1*DIGIT / "*"
+  const std::size_t dash = v.find('-');
+  const std::size_t slash = v.find('/');
+  where = v;
+  if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash)
+    return "expected range-start \"-\" range-end \"/\" total";
+  range = ByteRange{};
+  const std::string_view start = v.substr(0, dash);
+  const std::string_view end = v.substr(dash + 1, slash - dash - 1);
+  const std::string_view total = v.substr(slash + 1);
+  where = start;
+  if (!parse_number(start, ByteRange::unknown - 1, range.start) || range.start == 0)
+    return "range-start is not a number from 1";
+  where = end;
+  if (end != "*" && !parse_number(end, ByteRange::unknown - 1, range.end))
+    return "range-end is neither a number nor \"*\"";
+  where = total;
+  if (total != "*" && !parse_number(total, ByteRange::unknown - 1, range.total))
+    return "total is neither a number nor \"*\"";
+  // §7.1.1: a chunk of n bytes covers start..start+n-1 (n may be 0).
+  where = end;
+  if (range.end != ByteRange::unknown && range.end + 1 < range.start) return "range-end before range-start";
+  if (range.total != ByteRange::unknown) {
+    where = total;
+    if (range.end != ByteRange::unknown && range.end > range.total) return "range-end beyond total";
+    where = start;
+    if (range.start > range.total + 1) return "range-start beyond total";
+  }
+  return nullptr;
+}
+
+namespace {
 
 class HeadParser {
  public:
@@ -184,30 +227,10 @@ ParseError HeadParser::header_value(const Header& h) {
       out_.message_id = v;
       return {};
     case HeaderId::byte_range: {
-      // range-start "-" range-end "/" total; range-end, total = 1*DIGIT / "*"
-      const std::size_t dash = v.find('-');
-      const std::size_t slash = v.find('/');
-      if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash)
-        return fail(ParseErrc::bad_header_value, v, "expected range-start \"-\" range-end \"/\" total", h.id);
       ByteRange range;
-      const std::string_view start = v.substr(0, dash);
-      const std::string_view end = v.substr(dash + 1, slash - dash - 1);
-      const std::string_view total = v.substr(slash + 1);
-      if (!parse_number(start, ByteRange::unknown - 1, range.start) || range.start == 0)
-        return fail(ParseErrc::bad_header_value, start, "range-start is not a number from 1", h.id);
-      if (end != "*" && !parse_number(end, ByteRange::unknown - 1, range.end))
-        return fail(ParseErrc::bad_header_value, end, "range-end is neither a number nor \"*\"", h.id);
-      if (total != "*" && !parse_number(total, ByteRange::unknown - 1, range.total))
-        return fail(ParseErrc::bad_header_value, total, "total is neither a number nor \"*\"", h.id);
-      // §7.1.1: a chunk of n bytes covers start..start+n-1 (n may be 0).
-      if (range.end != ByteRange::unknown && range.end + 1 < range.start)
-        return fail(ParseErrc::bad_header_value, end, "range-end before range-start", h.id);
-      if (range.total != ByteRange::unknown) {
-        if (range.end != ByteRange::unknown && range.end > range.total)
-          return fail(ParseErrc::bad_header_value, total, "range-end beyond total", h.id);
-        if (range.start > range.total + 1)
-          return fail(ParseErrc::bad_header_value, start, "range-start beyond total", h.id);
-      }
+      std::string_view where;
+      if (const char* detail = parse_byte_range(v, range, where))
+        return fail(ParseErrc::bad_header_value, where, detail, h.id);
       out_.byte_range = range;
       return {};
     }
@@ -395,6 +418,53 @@ void PathCache::keep(std::string_view value, const UriList& list) {
     for (std::string_view* view : {&u.userinfo, &u.host, &u.session_id, &u.transport, &u.parameters})
       *view = rebase(*view, value, e.value);
   }
+}
+
+void HeadTemplate::learn(const MessageHead& head) {
+  text_.clear();
+  ++generation_;
+  range_header_ = head.headers.size();
+  for (std::size_t i = 0; i < head.headers.size(); ++i)
+    if (head.headers[i].id == HeaderId::byte_range) range_header_ = i;
+  if (!head.is_request || head.method != Method::send || !head.has_body || range_header_ == head.headers.size()) return;
+  text_.assign(head.text);
+  if (parse_head(text_, true, head_)) {  // parsed before: cannot fail
+    text_.clear();
+    return;
+  }
+  id_end_ = 5 + head_.transaction_id.size();
+  const std::string_view value = head_.headers[range_header_].value;
+  range_at_ = static_cast<std::size_t>(value.data() - text_.data());
+  range_end_ = range_at_ + value.size();
+}
+
+std::size_t HeadTemplate::match(std::string_view bytes, std::size_t max_size, MessageHead& out, std::string& text,
+                                bool again) const {
+  if (text_.empty() || !bytes.starts_with("MSRP ")) return 0;
+  // "MSRP " transact-id: ident, up to 32 characters, then SP.
+  const std::string_view rest = bytes.substr(5, 33);
+  const std::size_t id_size = rest.find(' ');
+  if (id_size == std::string_view::npos || !is_ident(rest.substr(0, id_size))) return 0;
+  const std::string_view middle = std::string_view(text_).substr(id_end_, range_at_ - id_end_);
+  std::size_t at = 5 + id_size;
+  if (bytes.substr(at, middle.size()) != middle) return 0;
+  at += middle.size();
+  // The Byte-Range value, up to its CRLF; the rest of the head, then the empty line.
+  const std::size_t cr = bytes.substr(0, at + 64).find('\r', at);  // 64: two 20-digit numbers and more
+  if (cr == std::string_view::npos) return 0;
+  ByteRange range;
+  std::string_view where;
+  if (parse_byte_range(bytes.substr(at, cr - at), range, where) != nullptr) return 0;
+  const std::string_view tail = std::string_view(text_).substr(range_end_);
+  const std::size_t size = cr + tail.size();  // of the head's text
+  if (size + 2 > max_size || bytes.substr(cr, tail.size()) != tail || bytes.substr(size, 2) != "\r\n") return 0;
+  text.assign(bytes.substr(0, size));
+  if (!again) out = head_;
+  out.text = text;
+  out.transaction_id = std::string_view(text).substr(5, id_size);
+  out.byte_range = range;
+  out.headers[range_header_].value = std::string_view(text).substr(at, cr - at);
+  return size + 2;
 }
 
 OwnedHead::OwnedHead(const MessageHead& head) : text_(std::make_unique<std::string>(head.text)) {

@@ -134,6 +134,42 @@ class PathCache {
   std::size_t next_ = 0;
 };
 
+// The Byte-Range value (§9): range-start "-" range-end "/" total, with the
+// rules of §7.1.1. Null when it is valid; else what is wrong, and `where`
+// (a view into `value`) says where.
+const char* parse_byte_range(std::string_view value, ByteRange& range, std::string_view& where);
+
+// The chunks of one message repeat their head but for the transaction id and
+// the Byte-Range value. A head learnt from one chunk lets the next ones be
+// recognised by comparing their bytes with it instead of being parsed: a
+// cache, not a state — what match() yields is what parse_head() would.
+class HeadTemplate {
+ public:
+  // Keeps `head` (a SEND with a body and a Byte-Range; any other head
+  // clears the template).
+  void learn(const MessageHead& head);
+  // When `bytes` begins with a head and its empty line that equal the
+  // learnt one but for a valid transaction id and Byte-Range value, and
+  // they hold at most `max_size` bytes: `text` gets the head (as
+  // parse_head() takes it), `out` the parsed head (views into `text` and
+  // into the template), and the bytes used are returned. Else 0. `again`:
+  // `out` holds what the last match() gave, since which nothing was learnt
+  // (generation() is the same), so only the parts that differ are set.
+  std::size_t match(std::string_view bytes, std::size_t max_size, MessageHead& out, std::string& text,
+                    bool again) const;
+  // Changes with each learn().
+  std::uint64_t generation() const { return generation_; }
+
+ private:
+  std::uint64_t generation_ = 1;  // never 0
+  std::string text_;      // the learnt head
+  MessageHead head_;      // parsed from text_
+  std::size_t id_end_ = 0;       // the SP after the transaction id
+  std::size_t range_at_ = 0;     // the Byte-Range value ...
+  std::size_t range_end_ = 0;    // ... and the CRLF after it
+  std::size_t range_header_ = 0; // its index in head_.headers
+};
+
 // Parses `text` (start line and header lines, each ending in CRLF, without
 // the empty line or end-line that follows) into views into `text`.
 // `has_body` says whether an empty line (and so a body) follows: RFC 4975 §7.1

@@ -51,6 +51,16 @@ StreamParser::Result StreamParser::feed_head(std::string_view bytes) {
     head_buffer_.clear();
     line_start_ = 0;
   }
+  // A head that repeats the last chunk's but for the transaction id and
+  // Byte-Range, whole in these bytes, needs no parsing.
+  if (head_buffer_.empty()) {
+    const bool again = matched_generation_ == template_.generation();
+    if (const std::size_t used = template_.match(bytes, limits_.max_head_size, head_, head_buffer_, again)) {
+      matched_generation_ = template_.generation();
+      return finish_head(used);
+    }
+    matched_generation_ = 0;  // head_ is parsed in full below
+  }
   std::size_t used = 0;
   while (used < bytes.size()) {
     const char* nl = static_cast<const char*>(std::memchr(bytes.data() + used, '\n', bytes.size() - used));
@@ -87,6 +97,7 @@ StreamParser::Result StreamParser::feed_head(std::string_view bytes) {
       // The empty line: a body follows (§9 content-stuff).
       head_buffer_.resize(head_buffer_.size() - 2);
       if (ParseError e = parse_head(head_buffer_, true, head_, &paths_)) return fail(e);
+      template_.learn(head_);
       return finish_head(used);
     }
     if (line_start_ > 0 && line[0] == '-' && line.starts_with(end_line_dashes)) {
@@ -137,6 +148,14 @@ StreamParser::Result StreamParser::body_piece(std::string_view piece, std::size_
 // the flag, then CRLF.
 std::size_t StreamParser::match_end_line(std::string_view bytes, std::size_t matched, std::size_t& used) const {
   const std::size_t full = end_marker_.size() + 3;
+  if (matched == 0 && bytes.size() - used >= full) {  // all of it in these bytes: the usual case
+    const char* at = bytes.data() + used;
+    if (std::memcmp(at, end_marker_.data(), end_marker_.size()) != 0 || !is_flag(at[end_marker_.size()]) ||
+        at[end_marker_.size() + 1] != '\r' || at[end_marker_.size() + 2] != '\n')
+      return std::string_view::npos;
+    used += full;
+    return full;
+  }
   while (matched < full && used < bytes.size()) {
     const char c = bytes[used];
     bool ok = false;

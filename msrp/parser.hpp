@@ -52,7 +52,9 @@ class StreamParser {
   Result feed(std::string_view bytes);
 
   // The current message's head: valid from Event::head until the first
-  // feed() after its Event::end.
+  // feed() after its Event::end. Its views point into its text or, for a
+  // chunk head taken from the previous one's (HeadTemplate), into the
+  // parser's copy of that head: the same bytes.
   const MessageHead& head() const { return head_; }
   // The body piece of the last Event::body: a view into the bytes given to
   // that feed() or into the parser; valid until the next feed().
@@ -74,6 +76,9 @@ class StreamParser {
   std::size_t line_start_ = 0;    // start of the incomplete line in head_buffer_
   MessageHead head_;
   PathCache paths_;
+  HeadTemplate template_;         // the last chunk head parsed in full
+  // head_ came from template_.match() of this generation (0: it did not).
+  std::uint64_t matched_generation_ = 0;
   std::string end_marker_;        // CRLF "-------" transact-id
   std::string held_;              // a partial end-line match carried over from the last feed
   std::string released_;          // held bytes that turned out to be body

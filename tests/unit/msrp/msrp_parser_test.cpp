@@ -486,3 +486,48 @@ TEST_CASE("msrp parser: paths parsed again or taken from the cache are the same 
   CHECK(b.to_path[0].userinfo == "alice");
   CHECK(b.to_path[0].parameters == ";x=1");
 }
+
+TEST_CASE("msrp parser: a chunk head that repeats the last one's is the head parsing gives") {
+  // Three chunks of one message, then one of another message, a response,
+  // and a chunk whose Byte-Range is wrong: the second and third heads come
+  // from the first (HeadTemplate), the others are parsed in full.
+  const auto chunk = [](const std::string& id, const std::string& message, const std::string& range,
+                        const std::string& body, char flag) {
+    return "MSRP " + id + " SEND\r\nTo-Path: msrp://b.example.com:2/s2;tcp\r\nFrom-Path: msrp://a.example.com:1/s1;tcp\r\n"
+           "Message-ID: " + message + "\r\nByte-Range: " + range + "\r\nFailure-Report: partial\r\n"
+           "Content-Type: text/plain\r\n\r\n" + body + "\r\n-------" + id + flag + "\r\n";
+  };
+  const std::string stream = chunk("abcd1", "mess1", "1-3/9", "one", '+') + chunk("x2.y=", "mess1", "4-6/9", "two", '+') +
+                             chunk("longer-id-0123456789", "mess1", "7-9/*", "thr", '$') +
+                             chunk("abcd4", "mess2", "1-2/2", "ab", '$') + rfc_response +
+                             chunk("abcd5", "mess2", "5-2/9", "", '$');
+  StreamParser parser;
+  std::vector<std::string> ids, ranges;
+  std::string_view rest = stream;
+  ParseErrc error = ParseErrc::ok;
+  for (;;) {
+    const auto r = parser.feed(rest);
+    rest.remove_prefix(r.used);
+    if (r.event == Event::need_more) break;
+    if (r.event == Event::error) {
+      error = parser.error().code;
+      break;
+    }
+    if (r.event != Event::head) continue;
+    const MessageHead& h = parser.head();
+    const std::string text(h.text);
+    MessageHead parsed;
+    REQUIRE_FALSE(parse_head(text, h.has_body, parsed));
+    CHECK(serialize_head(h) == serialize_head(parsed));
+    CHECK(h.header("Byte-Range") == parsed.header("Byte-Range"));
+    CHECK(h.failure_report == parsed.failure_report);
+    ids.emplace_back(h.transaction_id);
+    if (h.byte_range)
+      ranges.push_back(std::to_string(h.byte_range->start) + "-" + std::to_string(h.byte_range->end) + "/" +
+                       (h.byte_range->total == ByteRange::unknown ? "*" : std::to_string(h.byte_range->total)));
+  }
+  CHECK(ids == std::vector<std::string>{"abcd1", "x2.y=", "longer-id-0123456789", "abcd4", "a786hjs2"});
+  CHECK(ranges == std::vector<std::string>{"1-3/9", "4-6/9", "7-9/*", "1-2/2"});
+  // Not taken from the template: the error parsing reports.
+  CHECK(error == ParseErrc::bad_header_value);
+}
