@@ -31,19 +31,13 @@
 
 #include "msrp/session.hpp"
 #include "msrp/session_mux.hpp"
+#include "msrp/tls_config.hpp"
 
 namespace boost::asio::ssl {
 class context;
 }
 
 namespace cosip::msrp {
-
-struct TlsConfig {
-  std::string ca_file;           // PEM CAs that verify the peer; empty: the system's default paths
-  std::string certificate_file;  // PEM chain we present (needed by the accepting side)
-  std::string private_key_file;  // PEM key of that certificate
-  bool verify_peer = true;       // connecting side: verify the peer's certificate and name
-};
 
 // TLS settings of one side (TLS 1.2 or later), loaded once and shared by
 // its connections.
