@@ -22,6 +22,7 @@
 #include "msrp/file_receiver.hpp"
 #include "msrp/file_transfer.hpp"
 #include "msrp/msrp_stream.hpp"
+#include "tests/unit/msrp_stream/stream_recorder.hpp"
 #include "tests/unit/transport/test_pki.hpp"
 
 using namespace cosip::msrp;
@@ -33,42 +34,19 @@ std::function<std::uint64_t()> counter(std::uint64_t seed) {
   return [n = seed]() mutable { return n += 0x9e3779b97f4a7c15ULL; };
 }
 
+using cosip::test::run_until;
+
 // One side: its stream and everything it reported.
-struct Side {
+struct Side : cosip::test::StreamRecorder {
   std::shared_ptr<MsrpStream> stream;
-  std::vector<std::string> notifications;  // names, with ": reason" when there is one
-  std::vector<SessionEvent> events;
 
   Side(asio::io_context& io, const std::string& kind, const std::string& local_uri, std::uint64_t seed,
        std::shared_ptr<TlsContext> tls = nullptr) {
-    StreamConfig config;
-    config.kind = kind;
-    config.session.local_uri = local_uri;
-    config.session.stream_incoming = kind == "MSRPFileTransfer";
-    config.session.max_message_size = 64 << 20;
-    config.session.output_budget = 64 * 1024;
-    config.any_port = true;
+    StreamConfig config = cosip::test::stream_config(kind, local_uri);
     config.tls = std::move(tls);
-    stream = MsrpStream::create(io.get_executor(), config, counter(seed),
-                                {[this](const StreamNotification& n) {
-                                   notifications.push_back(n.reason.empty() ? n.name : n.name + ": " + n.reason);
-                                 },
-                                 [this](const SessionEvent& e) { events.push_back(e); }});
-  }
-  bool has(const std::string& name) const {
-    for (const std::string& n : notifications)
-      if (n.starts_with(name)) return true;
-    return false;
+    stream = MsrpStream::create(io.get_executor(), config, counter(seed), callbacks());
   }
 };
-
-// Runs `io` until `done` or 10 s.
-template <typename Done>
-bool run_until(asio::io_context& io, Done done) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!done() && std::chrono::steady_clock::now() < end) io.run_for(std::chrono::milliseconds(5));
-  return done();
-}
 
 // Alice offers (actpass), bob answers (active, RFC 6135): bob connects.
 void negotiate_and_start(asio::io_context& io, Side& alice, Side& bob) {
@@ -158,6 +136,39 @@ TEST_CASE("msrp stream: what cannot start fails with the reason") {
     bob.stream->start({"msrps://127.0.0.1:5555/alicechat3;tcp"});
     CHECK(bob.notifications.back() ==
           "MSRPChatDidFail: the peer's path asks for TLS (msrps:) and no TLS is configured");
+  }
+  SUBCASE("through a relay nobody listens at: DidFail naming the relay, no DidInitialize") {
+    asio::ip::tcp::acceptor probe(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    const std::uint16_t port = probe.local_endpoint().port();
+    probe.close();
+    StreamConfig config;
+    config.kind = "MSRPChat";
+    config.session.local_uri = "msrp://127.0.0.1:9/bobchat6;tcp";
+    config.relay = RelayConfig{};
+    config.relay->relay_uri = "msrp://127.0.0.1:" + std::to_string(port) + ";tcp";
+    std::vector<std::string> seen;
+    auto stream = MsrpStream::create(io.get_executor(), config, counter(8),
+                                     {[&](const StreamNotification& n) { seen.push_back(n.name + ": " + n.reason); },
+                                      {}});
+    stream->initialize(false);  // a=setup passive: through a relay, nothing listens either way
+    REQUIRE(run_until(io, [&] { return !seen.empty(); }));
+    CHECK(seen == std::vector<std::string>{"MSRPChatDidFail: cannot connect to the relay 127.0.0.1:" +
+                                           std::to_string(port) + ": Connection refused"});
+    CHECK(stream->connection() == nullptr);
+  }
+  SUBCASE("an msrps: relay and no TLS configured for it") {
+    StreamConfig config;
+    config.kind = "MSRPChat";
+    config.session.local_uri = "msrp://127.0.0.1:9/bobchat7;tcp";
+    config.relay = RelayConfig{};
+    config.relay->relay_uri = "msrps://relay.example.com:2855;tcp";
+    std::vector<std::string> seen;
+    auto stream = MsrpStream::create(io.get_executor(), config, counter(9),
+                                     {[&](const StreamNotification& n) { seen.push_back(n.name + ": " + n.reason); },
+                                      {}});
+    stream->initialize(true);
+    CHECK(seen == std::vector<std::string>{"MSRPChatDidFail: the relay msrps://relay.example.com:2855;tcp is msrps: "
+                                           "(TLS) and no TLS is configured for it"});
   }
   SUBCASE("a local URI whose host is a name cannot be listened on") {
     Side alice(io, "MSRPChat", "msrp://alice.example.com/alicechat4;tcp", 5);
