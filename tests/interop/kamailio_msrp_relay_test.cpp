@@ -621,20 +621,28 @@ namespace asio = boost::asio;
 
 using cosip::test::run_until;
 
-// One side's stream, made from its MSRPConfiguration, and what it reported.
+// A stream of a session in `direction`, through the relay when `msrp` says so.
+StreamConfig stream_config(const MsrpConfiguration& msrp, SessionDirection direction, const std::string& kind,
+                           const std::string& local_uri, std::shared_ptr<TlsContext> relay_tls = nullptr) {
+  StreamConfig config = cosip::test::stream_config(kind, local_uri);
+  config.relay = relay_config(msrp, direction, local_uri);
+  config.relay_tls = std::move(relay_tls);
+  return config;
+}
+
+// One side's stream and what it reported.
 struct StreamSide : cosip::test::StreamRecorder {
   std::shared_ptr<MsrpStream> stream;
   bool through_relay = false;
 
-  StreamSide(asio::io_context& io, const MsrpConfiguration& msrp, SessionDirection direction,
-             const std::string& kind, const std::string& local_uri, std::uint64_t seed,
-             std::shared_ptr<TlsContext> relay_tls = nullptr) {
-    StreamConfig config = cosip::test::stream_config(kind, local_uri);
-    config.relay = relay_config(msrp, direction, local_uri);
-    config.relay_tls = std::move(relay_tls);
-    through_relay = config.relay.has_value();
+  StreamSide(asio::io_context& io, const StreamConfig& config, std::uint64_t seed)
+      : through_relay(config.relay.has_value()) {
     stream = MsrpStream::create(io.get_executor(), config, counter(seed), callbacks());
   }
+  StreamSide(asio::io_context& io, const MsrpConfiguration& msrp, SessionDirection direction,
+             const std::string& kind, const std::string& local_uri, std::uint64_t seed,
+             std::shared_ptr<TlsContext> relay_tls = nullptr)
+      : StreamSide(io, stream_config(msrp, direction, kind, local_uri, std::move(relay_tls)), seed) {}
 };
 
 // The API's configuration of one endpoint, toward the relay under test.
@@ -812,6 +820,29 @@ TEST_CASE("msrp streams through the relay: a wrong password, and the relay going
     REQUIRE(run_until(io, [&] { return bob.has("MSRPChatDidFail"); }));
     CHECK(bob.notifications == std::vector<std::string>{"MSRPChatDidFail: AUTH to the relay " + relay.uri() +
                                                         " failed: 401 credentials refused: Unauthorized"});
+  }
+  SUBCASE("the stream's relay client renews the authorization on the stream's connection") {
+    StreamSide alice(io, msrp_configuration(relay, true, false, "msrppw"), SessionDirection::outgoing, "MSRPChat",
+                     "msrp://127.0.0.1:9/alicerenew;tcp", 203);
+    StreamConfig bob_config = stream_config(msrp_configuration(relay, true, false, "msrppw"),
+                                            SessionDirection::incoming, "MSRPChat", "msrp://127.0.0.1:9/bobrenew;tcp");
+    bob_config.relay->expires = 60;
+    bob_config.relay->refresh_margin = 59s;  // renew 1 s after the 200
+    StreamSide bob(io, bob_config, 204);
+    negotiate_and_start(io, alice, bob, "MSRPChat");
+    const RelayClient* client = bob.stream->connection()->relay();
+    REQUIRE(client != nullptr);
+    REQUIRE(client->expires_at());
+    const TimePoint first = *client->expires_at();
+    REQUIRE(run_until(io, [&] { return client->expires_at() && *client->expires_at() > first; }));
+    // Still up, and the session still runs through the relay.
+    OutgoingMessage message;
+    message.content_type = "text/plain";
+    message.body = "after the renewal";
+    alice.stream->connection()->send_message(message);
+    REQUIRE(run_until(io, [&] { return !bob.events.empty(); }));
+    CHECK(bob.events[0].body == "after the renewal");
+    CHECK(bob.notifications == std::vector<std::string>{"MSRPChatDidInitialize", "MSRPChatDidStart"});
   }
   SUBCASE("the relay stops: DidFail on both sides, the relay named on the side that used it") {
     StreamSide alice(io, msrp_configuration(relay, true, false, "msrppw"), SessionDirection::outgoing, "MSRPChat",
