@@ -11,7 +11,9 @@
 // connects to the answerer's relay, a=setup from connection_role), and both
 // through it; each pair chats both ways and sends a file, with the
 // notifications in order; a wrong password and the relay going away end in
-// DidFail naming the relay.
+// DidFail naming the relay. Then the same over TLS (msrps:) with
+// peers/kamailio/msrp-relay-tls.cfg, the relay's certificate made by the
+// test's CA, verified, and refused against another CA.
 #include <doctest/doctest.h>
 
 #include <poll.h>
@@ -39,6 +41,7 @@
 #include "msrp/relay_client.hpp"
 #include "msrp/session.hpp"
 #include "tests/unit/msrp_stream/stream_recorder.hpp"
+#include "tests/unit/transport/test_pki.hpp"
 
 using namespace cosip::msrp;
 using namespace std::chrono_literals;
@@ -857,4 +860,71 @@ TEST_CASE("msrp streams through the relay: a wrong password, and the relay going
     CHECK(alice.notifications.back() == "MSRPChatDidFail: the peer closed the connection");
     CHECK(bob.notifications.size() == 3);
   }
+}
+
+namespace {
+
+// The relay with its TLS listener; its certificate from a CA of the test's
+// own, naming 127.0.0.1.
+struct TlsRelay {
+  cosip::test::TestPki pki;
+  cosip::test::CertFiles cert = pki.issue("relay", "IP:127.0.0.1");
+  Relay relay{COSIP_KAMAILIO_MSRP_RELAY_TLS_CFG, [this](const std::string& dir) {
+                std::filesystem::copy_file(cert.certificate_file, dir + "/relay-cert.pem");
+                std::filesystem::copy_file(cert.private_key_file, dir + "/relay-key.pem");
+              }};
+};
+
+}  // namespace
+
+TEST_CASE("msrp streams through the relay over TLS (msrps:), its certificate verified") {
+  TlsRelay tls_relay;
+  const Relay& relay = tls_relay.relay;
+  asio::io_context io;
+  std::uint64_t seed = 300;
+  MsrpConfiguration alice = msrp_configuration(relay, true, false, "msrppw", true);
+  alice.relay_tls.ca_file = tls_relay.pki.ca_file();
+  MsrpConfiguration bob = alice;
+  std::string label = "through the relay over TLS, ";
+  SUBCASE("the answerer through it, the offerer direct to it over TLS") { label += "one side"; }
+  SUBCASE("both through it") {
+    alice.use_relay_outgoing = true;
+    label += "both sides";
+  }
+  // Each side's TLS client context comes from its MSRPConfiguration: the
+  // relay's certificate must chain to the test's CA and name 127.0.0.1.
+  const std::shared_ptr<TlsContext> alice_tls = TlsContext::client(alice.relay_tls);
+  const std::shared_ptr<TlsContext> bob_tls = TlsContext::client(bob.relay_tls);
+  chat_and_send_a_file(
+      io,
+      [&](const std::string& kind, bool is_alice) {
+        const std::string id = std::string(is_alice ? "alice" : "bob") + std::to_string(++seed);
+        StreamConfig config =
+            stream_config(is_alice ? alice : bob, is_alice ? SessionDirection::outgoing : SessionDirection::incoming,
+                          kind, "msrps://127.0.0.1:9/" + id + ";tcp", is_alice ? alice_tls : bob_tls);
+        // A side without a relay connects to the other's relay, at its msrps: Use-Path.
+        if (!config.relay) config.tls = alice_tls;
+        return StreamSide(io, config, seed);
+      },
+      label);
+  CHECK(relay.log().find("MSRP AUTH from") != std::string::npos);
+}
+
+TEST_CASE("msrp stream through the relay over TLS: a certificate from another CA is refused") {
+  TlsRelay tls_relay;
+  const Relay& relay = tls_relay.relay;
+  cosip::test::TestPki other;
+  asio::io_context io;
+  MsrpConfiguration bob = msrp_configuration(relay, true, false, "msrppw", true);
+  bob.relay_tls.ca_file = other.ca_file();
+  StreamSide side(io, bob, SessionDirection::incoming, "MSRPChat", "msrps://127.0.0.1:9/bobtls;tcp", 400,
+                  TlsContext::client(bob.relay_tls));
+  side.stream->initialize(false);
+  REQUIRE(run_until(io, [&] { return side.has("MSRPChatDidFail"); }));
+  REQUIRE(side.notifications.size() == 1);
+  CHECK_MESSAGE(side.notifications[0].starts_with("MSRPChatDidFail: the connection to the relay msrps://127.0.0.1:" +
+                                                  std::to_string(relay.tls_port()) +
+                                                  ";tcp failed: MSRP TLS: the certificate of '127.0.0.1' is not "
+                                                  "trusted"),
+                side.notifications[0]);
 }
