@@ -236,6 +236,11 @@ MsrpConnection::Attached* MsrpConnection::find(std::string_view session_id) {
   return nullptr;
 }
 
+MsrpSession* MsrpConnection::find_session(std::string_view session_id) {
+  Attached* a = find(session_id);
+  return a != nullptr ? a->session.get() : nullptr;
+}
+
 bool MsrpConnection::add_session(std::string_view local_uri, std::unique_ptr<MsrpSession> session,
                                  Callbacks callbacks) {
   Uri uri;

@@ -134,6 +134,10 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   std::string send_message(std::string_view session_id, OutgoingMessage message);
   std::string send_stream(std::string_view session_id, OutgoingStream stream);
   std::size_t session_count() const { return sessions_.size(); }
+  // The session attached as `session_id` (unshared: "", the only one), else null.
+  MsrpSession* find_session(std::string_view session_id);
+  // close() was called, or the connection failed: it takes no more sessions.
+  bool closed() const { return closed_; }
   // The relay's client (create_to_relay), else null.
   const RelayClient* relay() const { return relay_.get(); }
 

@@ -45,7 +45,7 @@ void MsrpStream::fail(std::string reason) {
   error_code ignored;
   if (acceptor_) acceptor_->close(ignored);
   if (connecting_) connecting_->close(ignored);
-  if (connection_) connection_->close(reason);
+  release_connection(reason);
   notify("DidFail", std::move(reason));
 }
 
@@ -165,6 +165,13 @@ void MsrpStream::connect() {
                       : "TLS is configured and the peer's path is msrp: (TCP)");
     return;
   }
+  if (config_.pool) {
+    if (std::shared_ptr<MsrpConnection> shared = config_.pool->find(peer_key(first))) {
+      connection_ = std::move(shared);
+      attach_session();
+      return;
+    }
+  }
   std::weak_ptr<MsrpStream> weak = weak_from_this();
   dial("", bare_host(first.host), std::to_string(first.effective_port()), [weak](tcp::socket socket) {
     if (auto self = weak.lock()) self->run(std::move(socket), true);
@@ -247,10 +254,18 @@ MsrpConnection::Callbacks MsrpStream::session_callbacks() {
 }
 
 void MsrpStream::run(tcp::socket socket, bool connected) {
+  Uri first;
+  std::string peer_name;
+  if (connected && parse_uri(config_.session.remote_path.front(), first)) peer_name = bare_host(first.host);
+  if (connected && config_.pool) {
+    connection_ = MsrpConnection::create_shared(std::move(socket), config_.tls, peer_name);
+    connection_->start();
+    config_.pool->add(peer_key(first), connection_);
+    attach_session();
+    return;
+  }
   std::unique_ptr<MsrpSession> session = make_session();
   if (!session) return;
-  std::string peer_name;
-  if (Uri first; connected && parse_uri(config_.session.remote_path.front(), first)) peer_name = bare_host(first.host);
   connection_ = config_.tls ? MsrpConnection::create(std::move(socket), config_.tls, peer_name, std::move(session),
                                                      session_callbacks())
                             : MsrpConnection::create(std::move(socket), std::move(session), session_callbacks());
@@ -265,13 +280,31 @@ void MsrpStream::run_through_relay() {
   std::vector<std::string> to_path = connection_->relay()->use_path();
   to_path.insert(to_path.end(), config_.session.remote_path.begin(), config_.session.remote_path.end());
   config_.session.remote_path = std::move(to_path);
+  attach_session();
+}
+
+void MsrpStream::attach_session() {
   std::unique_ptr<MsrpSession> session = make_session();
   if (!session) return;
+  Uri local;
+  parse_uri(config_.session.local_uri, local);  // checked by initialize()
   if (!connection_->add_session(config_.session.local_uri, std::move(session), session_callbacks())) {
-    fail("the connection to the relay " + config_.relay->relay_uri + " is closed");
+    const bool closed = connection_->closed();
+    if (!closed) connection_.reset();  // another stream's session of that id is on it: not ours to close
+    fail(closed ? "the connection closed before the session could be added to it"
+                : "the shared connection already carries a session " + std::string(local.session_id));
     return;
   }
+  session_id_ = std::string(local.session_id);
   started();
+}
+
+void MsrpStream::release_connection(const std::string& reason) {
+  if (!connection_) return;
+  if (!session_id_.empty() && connection_->session_count() > 1)
+    connection_->remove_session(session_id_, reason);
+  else
+    connection_->close(reason);
 }
 
 void MsrpStream::started() {
@@ -279,7 +312,7 @@ void MsrpStream::started() {
     // RFC 4975 §5.4: the side that connected sends a SEND at once, which
     // may be bodiless, so the other side can match the connection.
     OutgoingMessage binding;
-    binding_id_ = connection_->send_message(std::move(binding));
+    binding_id_ = connection_->send_message(session_id_, std::move(binding));
   }
   state_ = State::started;
   notify("DidStart");
@@ -301,7 +334,7 @@ void MsrpStream::end(const std::string& reason) {
   if (acceptor_) acceptor_->close(ignored);
   if (connecting_) connecting_->close(ignored);
   if (resolver_) resolver_->cancel();
-  if (connection_) connection_->close(reason);
+  release_connection(reason);
   notify("DidEnd", reason);
 }
 

@@ -30,6 +30,12 @@
 // renews the authorization on it. Being the "connecting" side (a=setup,
 // msrp/connection_role.hpp) then only means sending the bodiless SEND,
 // through the relay.
+//
+// Shared by peer (StreamConfig::pool, RFC 4975 §6): the connecting side
+// first looks in the pool for an open connection to the same peer
+// (msrp/connection_pool.hpp) and adds its session to it; otherwise it opens
+// a shared connection and puts it there. Ending such a stream detaches its
+// session; the last one to end closes the connection.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +48,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "msrp/connection_pool.hpp"
 #include "msrp/msrp_connection.hpp"
 #include "msrp/relay_client.hpp"
 
@@ -63,6 +70,9 @@ struct StreamConfig {
   // For an msrps: relay: a client context (the relay's certificate and
   // name verified by default). Null: the relay is msrp: (TCP).
   std::shared_ptr<TlsContext> relay_tls;
+  // The connecting side shares a connection with the pool's other streams
+  // to the same peer. Null: a connection of its own.
+  std::shared_ptr<ConnectionPool> pool;
 };
 
 struct StreamNotification {
@@ -97,10 +107,14 @@ class MsrpStream : public std::enable_shared_from_this<MsrpStream> {
   // WillEnd, the connection closed (pending messages fail), DidEnd.
   void end(const std::string& reason = "ended");
 
-  // Null until DidStart. Streams queue through its session(), then sync().
+  // Null until DidStart. Streams queue through session(), then the
+  // connection's sync().
   MsrpConnection* connection() {
     return connection_ && connection_->session_count() > 0 ? connection_.get() : nullptr;
   }
+  // This stream's session on the connection (which may carry others), null
+  // until DidStart.
+  MsrpSession* session() { return connection_ ? connection_->find_session(session_id_) : nullptr; }
 
  private:
   MsrpStream(boost::asio::any_io_executor executor, StreamConfig config, std::function<std::uint64_t()> random,
@@ -120,6 +134,11 @@ class MsrpStream : public std::enable_shared_from_this<MsrpStream> {
   MsrpConnection::Callbacks session_callbacks();
   void run(boost::asio::ip::tcp::socket socket, bool connected);
   void run_through_relay();
+  // Our session onto the shared connection_ (the relay's or a pooled one), then started().
+  void attach_session();
+  // Our part of the connection ends: the session detached when others
+  // share it, else the connection closed.
+  void release_connection(const std::string& reason);
   // DidStart; the connecting side's binding SEND first.
   void started();
   void on_event(const SessionEvent& e);
@@ -137,6 +156,7 @@ class MsrpStream : public std::enable_shared_from_this<MsrpStream> {
   std::unique_ptr<boost::asio::ip::tcp::socket> connecting_;
   std::shared_ptr<MsrpConnection> connection_;
   std::string binding_id_;  // the bodiless SEND's Message-ID
+  std::string session_id_;  // our session's key on a shared connection; "" on one of our own
 };
 
 }  // namespace cosip::msrp

@@ -41,9 +41,10 @@ struct Side : cosip::test::StreamRecorder {
   std::shared_ptr<MsrpStream> stream;
 
   Side(asio::io_context& io, const std::string& kind, const std::string& local_uri, std::uint64_t seed,
-       std::shared_ptr<TlsContext> tls = nullptr) {
+       std::shared_ptr<TlsContext> tls = nullptr, std::shared_ptr<ConnectionPool> pool = nullptr) {
     StreamConfig config = cosip::test::stream_config(kind, local_uri);
     config.tls = std::move(tls);
+    config.pool = std::move(pool);
     stream = MsrpStream::create(io.get_executor(), config, counter(seed), callbacks());
   }
 };
@@ -243,4 +244,107 @@ TEST_CASE("msrp stream: a file sent over it, and one cancelled by its sender mid
   bob.stream->end();
   CHECK(bob.notifications.back() == "MSRPFileTransferDidEnd: ended");
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("connection pool: the peer a connection goes to") {
+  const std::string a = "msrp://Host.Example.COM:2855/s1;TCP";
+  const std::string b = "msrp://host.example.com/s2;tcp";
+  const std::string secure = "msrps://host.example.com:2855/s3;tcp";
+  const std::string other_port = "msrp://host.example.com:2856/s4;tcp";
+  Uri ua, ub, us, up;
+  REQUIRE(parse_uri(a, ua));
+  REQUIRE(parse_uri(b, ub));
+  REQUIRE(parse_uri(secure, us));
+  REQUIRE(parse_uri(other_port, up));
+  // The session-id is not part of it; the host and transport compare without case; no port is 2855.
+  CHECK(peer_key(ua) == peer_key(ub));
+  CHECK(peer_key(ua) == PeerKey{"host.example.com", 2855, "tcp", false});
+  CHECK(peer_key(us) != peer_key(ub));
+  CHECK(peer_key(up) != peer_key(ub));
+  ConnectionPool pool;
+  CHECK(pool.find(peer_key(ua)) == nullptr);
+}
+
+TEST_CASE("msrp stream: streams to the same peer share one connection through the pool") {
+  asio::io_context io;
+  // Alice's side by hand: a listener, and the one connection it accepts
+  // shared by her two sessions (a SessionMux routes by To-Path).
+  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const std::string authority = "msrp://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+  const std::string alice1 = authority + "/alicepool1;tcp";
+  const std::string alice2 = authority + "/alicepool2;tcp";
+  const std::string bob1_uri = "msrp://127.0.0.1:9/bobpool1;tcp";
+  const std::string bob2_uri = "msrp://127.0.0.1:9/bobpool2;tcp";
+  std::shared_ptr<MsrpConnection> alice;
+  std::vector<std::string> at_alice1, at_alice2;  // bodies received
+  std::string alice_closed;
+  int accepted = 0;
+  asio::ip::tcp::socket first(io), second(io);
+  const auto alice_session = [&](const std::string& local, const std::string& remote,
+                                 std::vector<std::string>& bodies, std::uint64_t seed) {
+    SessionConfig config;
+    config.local_uri = local;
+    config.remote_path = {remote};
+    REQUIRE(alice->add_session(local, std::make_unique<MsrpSession>(config, counter(seed)),
+                               {[&bodies](const SessionEvent& e) {
+                                  if (e.kind == SessionEvent::Kind::message_received && !e.body.empty())
+                                    bodies.push_back(e.body);
+                                },
+                                [&](const std::string& reason) { alice_closed = reason; }}));
+  };
+  acceptor.async_accept(first, [&](boost::system::error_code ec) {
+    REQUIRE(!ec);
+    ++accepted;
+    alice = MsrpConnection::create_shared(std::move(first));
+    alice_session(alice1, bob1_uri, at_alice1, 21);
+    alice_session(alice2, bob2_uri, at_alice2, 22);
+    alice->start();
+    // A second connection must never come.
+    acceptor.async_accept(second, [&](boost::system::error_code ec) { accepted += ec ? 0 : 1; });
+  });
+
+  const auto pool = std::make_shared<ConnectionPool>();
+  Side bob1(io, "MSRPChat", bob1_uri, 23, nullptr, pool);
+  Side bob2(io, "MSRPChat", bob2_uri, 24, nullptr, pool);
+  bob1.stream->initialize(true);
+  bob2.stream->initialize(true);
+  bob1.stream->start({alice1});
+  REQUIRE(run_until(io, [&] { return bob1.stream->connection() != nullptr && alice != nullptr; }));
+  bob2.stream->start({alice2});  // the pool has a connection to that peer now
+  REQUIRE(bob2.stream->connection() != nullptr);
+  CHECK(bob2.stream->connection() == bob1.stream->connection());
+  CHECK(bob1.stream->connection()->session_count() == 2);
+  CHECK(pool->size() == 1);
+  CHECK(bob2.notifications == std::vector<std::string>{"MSRPChatDidInitialize", "MSRPChatDidStart"});
+
+  const auto send = [&](Side& side, const std::string& body) {
+    OutgoingMessage message;
+    message.content_type = "text/plain";
+    message.body = body;
+    REQUIRE(side.stream->session() != nullptr);
+    side.stream->session()->send_message(std::move(message), std::chrono::steady_clock::now());
+    side.stream->connection()->sync();
+  };
+  send(bob1, "one");
+  send(bob2, "two");
+  REQUIRE(run_until(io, [&] { return at_alice1.size() == 1 && at_alice2.size() == 1; }));
+  CHECK(at_alice1[0] == "one");  // each session's message to its own session on the one connection
+  CHECK(at_alice2[0] == "two");
+  CHECK(accepted == 1);
+
+  // Ending one stream detaches its session; the other goes on.
+  bob1.stream->end("done");
+  CHECK(bob1.notifications.back() == "MSRPChatDidEnd: done");
+  REQUIRE(bob2.stream->connection() != nullptr);
+  CHECK(bob2.stream->connection()->session_count() == 1);
+  send(bob2, "three");
+  REQUIRE(run_until(io, [&] { return at_alice2.size() == 2; }));
+  CHECK(at_alice2[1] == "three");
+  CHECK(!bob2.has("MSRPChatDidFail"));
+  // The last one to end closes the connection.
+  bob2.stream->end();
+  REQUIRE(run_until(io, [&] { return !alice_closed.empty(); }));
+  CHECK(alice_closed == "the peer closed the connection");
+  CHECK(accepted == 1);
+  CHECK(pool->find(PeerKey{"127.0.0.1", acceptor.local_endpoint().port(), "tcp", false}) == nullptr);
 }
