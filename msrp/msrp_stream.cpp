@@ -200,6 +200,7 @@ void MsrpStream::connect_to_relay() {
     if (!self) return;
     RelayConfig relay = *self->config_.relay;
     relay.local_uri = self->config_.session.local_uri;
+    relay.limits = self->config_.session.limits;  // it frames the same stream as the session
     auto client = std::make_unique<RelayClient>(std::move(relay), self->random_);
     if (!client->valid()) {
       self->fail(client->config_error());
