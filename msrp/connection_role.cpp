@@ -4,11 +4,13 @@ namespace cosip::msrp {
 
 using sdp::Setup;
 
-sdp::Setup answer_setup(std::optional<sdp::Setup> offered) {
+sdp::Setup answer_setup(std::optional<sdp::Setup> offered, bool through_relay) {
   switch (offered.value_or(Setup::active)) {  // none: the offerer connects (RFC 4975 §5.4)
     case Setup::active: return Setup::passive;
     case Setup::passive: return Setup::active;
-    case Setup::actpass: return Setup::active;  // RFC 6135 §4.1: the answerer connects
+    // RFC 6135 §4.1: the answerer connects; through a relay, the offerer
+    // connects to it instead (the relay never reaches a peer that waits).
+    case Setup::actpass: return through_relay ? Setup::passive : Setup::active;
     case Setup::holdconn: return Setup::holdconn;
   }
   return Setup::holdconn;

@@ -12,6 +12,19 @@
 //     passive or holdconn; passive -> active or holdconn; actpass -> active,
 //     passive or holdconn; holdconn -> holdconn; an answer is never actpass;
 //   - holdconn: nobody connects yet.
+//
+// Through a relay (RFC 4976): a side that uses one puts the relay first in
+// its a=path and holds a single connection, to that relay, which it opens
+// itself (it is always the active side toward its relay, §5) whatever
+// a=setup says; it never listens. The peer reaches it by connecting to the
+// first URI of its a=path, the relay, and the relay carries the session
+// back on that connection. So such a side asks the peer to connect: it
+// offers passive (an offerer may insist on a role, RFC 6135 §4.1 leaves
+// actpass a SHOULD) and answers passive to every offer that allows it
+// (actpass, active, none); only to a passive offer does it answer active,
+// and then its relay has to open the connection to the peer. As the
+// "connecting" side it still sends the bodiless SEND (RFC 4975 §5.4),
+// through its relay.
 #pragma once
 
 #include <cstdint>
@@ -32,9 +45,12 @@ struct ConnectionRoles {
 // The a=setup an offerer puts in its offer (RFC 6135 §4.1).
 inline constexpr sdp::Setup offer_setup = sdp::Setup::actpass;
 
+// The same for an offerer whose stream goes through a relay.
+inline constexpr sdp::Setup offer_setup_through_relay = sdp::Setup::passive;
+
 // The a=setup an answerer puts in its answer to `offered` (nullopt: the
-// offer has none).
-sdp::Setup answer_setup(std::optional<sdp::Setup> offered);
+// offer has none); `through_relay`: its stream goes through a relay.
+sdp::Setup answer_setup(std::optional<sdp::Setup> offered, bool through_relay = false);
 
 // Who connects, given the a=setup of the offer and of the answer (nullopt:
 // absent).

@@ -149,6 +149,16 @@ std::shared_ptr<MsrpConnection> MsrpConnection::create_shared(tcp::socket socket
   return std::shared_ptr<MsrpConnection>(new MsrpConnection(std::move(stream), true));
 }
 
+std::shared_ptr<MsrpConnection> MsrpConnection::create_to_relay(tcp::socket socket, std::shared_ptr<TlsContext> tls,
+                                                                std::string peer_name,
+                                                                std::unique_ptr<RelayClient> relay,
+                                                                std::function<void(const RelayEvent&)> on_relay_event) {
+  auto c = create_shared(std::move(socket), std::move(tls), std::move(peer_name));
+  c->relay_ = std::move(relay);
+  c->on_relay_event_ = std::move(on_relay_event);
+  return c;
+}
+
 MsrpConnection::MsrpConnection(std::unique_ptr<Stream> stream, bool shared)
     : stream_(std::move(stream)),
       timer_(stream_->socket().get_executor()),
@@ -157,6 +167,7 @@ MsrpConnection::MsrpConnection(std::unique_ptr<Stream> stream, bool shared)
 MsrpConnection::~MsrpConnection() = default;
 
 void MsrpConnection::start() {
+  if (relay_) relay_->start(std::chrono::steady_clock::now());  // written once open
   error_code ignored;
   stream_->socket().set_option(tcp::no_delay(true), ignored);
   if (stream_->tls_stream() != nullptr) {
@@ -223,6 +234,11 @@ MsrpConnection::Attached* MsrpConnection::find(std::string_view session_id) {
   for (Attached& a : sessions_)
     if (a.session_id == session_id) return &a;
   return nullptr;
+}
+
+MsrpSession* MsrpConnection::find_session(std::string_view session_id) {
+  Attached* a = find(session_id);
+  return a != nullptr ? a->session.get() : nullptr;
 }
 
 bool MsrpConnection::add_session(std::string_view local_uri, std::unique_ptr<MsrpSession> session,
@@ -304,6 +320,11 @@ void MsrpConnection::read() {
 // message to its session.
 void MsrpConnection::on_bytes(std::string_view bytes) {
   const TimePoint now = std::chrono::steady_clock::now();
+  // The relay client frames the same stream: broken for it, broken for all.
+  if (relay_ && !relay_->on_bytes(bytes, now)) {
+    fail("malformed MSRP from the relay: " + relay_->error().message(), true);
+    return;
+  }
   std::string broken;
   if (!mux_) {
     if (!sessions_.front().session->on_bytes(bytes, now)) broken = sessions_.front().session->error().message();
@@ -329,7 +350,8 @@ void MsrpConnection::flush() {
   if (!mux_) {
     sessions_.front().session->take_output(writing_);  // hands back the last write's buffer: no copy
   } else {
-    writing_ = mux_->take_output();
+    writing_ = relay_ ? relay_->take_output() : std::string();
+    writing_ += mux_->take_output();
     for (Attached& a : sessions_) writing_ += a.session->take_output();
   }
   if (writing_.empty()) return;
@@ -355,7 +377,7 @@ void MsrpConnection::flush() {
 // connection may have different timeouts, so there it is always done.
 void MsrpConnection::arm_timer() {
   if (closed_) return;
-  bool pending = false;
+  bool pending = relay_ && relay_->next_timeout();
   for (const Attached& a : sessions_) pending = pending || a.session->pending_transactions() > 0;
   if (!pending) {
     if (timer_armed_) timer_.cancel();
@@ -363,7 +385,7 @@ void MsrpConnection::arm_timer() {
     return;
   }
   if (timer_armed_ && !mux_) return;
-  std::optional<TimePoint> next;
+  std::optional<TimePoint> next = relay_ ? relay_->next_timeout() : std::nullopt;
   for (const Attached& a : sessions_) {
     const std::optional<TimePoint> t = a.session->next_timeout();
     if (t && (!next || *t < *next)) next = t;
@@ -376,11 +398,16 @@ void MsrpConnection::arm_timer() {
     if (ec == asio::error::operation_aborted || self->closed_) return;  // moved, cancelled or closed
     self->timer_armed_ = false;
     const TimePoint now = std::chrono::steady_clock::now();
+    if (self->relay_) {
+      const std::optional<TimePoint> due = self->relay_->next_timeout();
+      if (due && *due <= now) self->relay_->on_timeout(now);  // may renew: an AUTH to write
+    }
     for (Attached& a : self->sessions_) {
       const std::optional<TimePoint> due = a.session->next_timeout();
       if (due && *due <= now) a.session->on_timeout(now);
     }
     self->deliver_events();
+    self->flush();
     self->arm_timer();
   });
 }
@@ -388,6 +415,12 @@ void MsrpConnection::arm_timer() {
 // A callback may add or remove sessions: each session's events are taken
 // before its callback runs, and the callback is a copy.
 void MsrpConnection::deliver_events() {
+  if (relay_) {
+    const std::vector<RelayEvent> events = relay_->take_events();
+    const auto on_relay_event = on_relay_event_;
+    for (const RelayEvent& e : events)
+      if (on_relay_event) on_relay_event(e);
+  }
   for (std::size_t i = 0; i < sessions_.size(); ++i) {
     const std::vector<SessionEvent> events = sessions_[i].session->take_events();
     if (events.empty()) continue;
@@ -422,6 +455,7 @@ void MsrpConnection::fail(const std::string& reason, bool graceful) {
   } else {
     stream_->socket().close(ignored);
   }
+  if (relay_) relay_->on_connection_lost(reason);  // the relay's authorization ends with it (RFC 4976 §5)
   for (Attached& a : sessions_) a.session->on_connection_lost(reason);
   deliver_events();
   std::vector<std::function<void(const std::string&)>> told;

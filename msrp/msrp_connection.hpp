@@ -12,6 +12,14 @@
 // routes every incoming message to the session its To-Path names (481 for
 // none); the sessions' output goes out in turn on the one stream.
 //
+// To a relay (RFC 4976): create_to_relay() makes a shared connection that
+// also carries a RelayClient. It sees every byte the relay sends (it takes
+// the responses to its AUTHs and ignores the sessions' messages, which go
+// through the mux as on any shared connection), its AUTHs are written
+// before the sessions' output, and the connection's timer wakes it for its
+// deadline (the AUTH's, then the renewal's). Its events, the loss of the
+// connection included (failed with code 0), go to one callback.
+//
 // Flow (TLS): handshake (the side that connected is the TLS client and
 // checks the peer's certificate and name) -> open: read loop and write
 // queue, as over TCP -> closed: close() sends a TLS close_notify first, so
@@ -29,21 +37,16 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "msrp/relay_client.hpp"
 #include "msrp/session.hpp"
 #include "msrp/session_mux.hpp"
+#include "msrp/tls_config.hpp"
 
 namespace boost::asio::ssl {
 class context;
 }
 
 namespace cosip::msrp {
-
-struct TlsConfig {
-  std::string ca_file;           // PEM CAs that verify the peer; empty: the system's default paths
-  std::string certificate_file;  // PEM chain we present (needed by the accepting side)
-  std::string private_key_file;  // PEM key of that certificate
-  bool verify_peer = true;       // connecting side: verify the peer's certificate and name
-};
 
 // TLS settings of one side (TLS 1.2 or later), loaded once and shared by
 // its connections.
@@ -97,6 +100,13 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   static std::shared_ptr<MsrpConnection> create_shared(boost::asio::ip::tcp::socket socket,
                                                        std::shared_ptr<TlsContext> tls = nullptr,
                                                        std::string peer_name = {});
+  // A shared connection to our relay, with its client, which sends its
+  // first AUTH once the connection is open (TLS: after the handshake).
+  // `peer_name`: the relay's host (TLS, as above).
+  static std::shared_ptr<MsrpConnection> create_to_relay(boost::asio::ip::tcp::socket socket,
+                                                         std::shared_ptr<TlsContext> tls, std::string peer_name,
+                                                         std::unique_ptr<RelayClient> relay,
+                                                         std::function<void(const RelayEvent&)> on_relay_event);
   ~MsrpConnection();
   // Starts reading (TLS: after the handshake). Call on the socket's
   // executor, as every other call.
@@ -124,6 +134,12 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   std::string send_message(std::string_view session_id, OutgoingMessage message);
   std::string send_stream(std::string_view session_id, OutgoingStream stream);
   std::size_t session_count() const { return sessions_.size(); }
+  // The session attached as `session_id` (unshared: "", the only one), else null.
+  MsrpSession* find_session(std::string_view session_id);
+  // close() was called, or the connection failed: it takes no more sessions.
+  bool closed() const { return closed_; }
+  // The relay's client (create_to_relay), else null.
+  const RelayClient* relay() const { return relay_.get(); }
 
   // The first session (of an unshared connection: its only one), for
   // streams that queue through it (ChatStream, OutgoingFileTransfer): call
@@ -155,6 +171,8 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   boost::asio::steady_timer timer_;
   std::vector<Attached> sessions_;  // unshared: exactly one
   std::unique_ptr<SessionMux> mux_;  // shared connections only
+  std::unique_ptr<RelayClient> relay_;  // connections to our relay only
+  std::function<void(const RelayEvent&)> on_relay_event_;
   std::array<char, 256 * 1024> read_buffer_{};  // a large read: fewer wake-ups per byte at file-transfer rates
   std::string writing_;  // being written
   bool timer_armed_ = false;

@@ -45,7 +45,7 @@ void MsrpStream::fail(std::string reason) {
   error_code ignored;
   if (acceptor_) acceptor_->close(ignored);
   if (connecting_) connecting_->close(ignored);
-  if (connection_) connection_->close(reason);
+  release_connection(reason);
   notify("DidFail", std::move(reason));
 }
 
@@ -55,6 +55,10 @@ void MsrpStream::initialize(bool connect) {
   Uri local;
   if (!parse_uri(config_.session.local_uri, local) || local.session_id.empty()) {
     fail("not an MSRP URI with a session-id: \"" + config_.session.local_uri + "\"");
+    return;
+  }
+  if (config_.relay) {
+    connect_to_relay();
     return;
   }
   if (!connect) {
@@ -111,13 +115,43 @@ void MsrpStream::start(std::vector<std::string> remote_path) {
   if (state_ != State::initialized) return;
   state_ = State::starting;
   config_.session.remote_path = std::move(remote_path);
-  if (connects_) {
+  if (config_.relay) {
+    run_through_relay();
+  } else if (connects_) {
     connect();
   } else if (accepted_) {
     tcp::socket socket = std::move(*accepted_);
     accepted_.reset();
     run(std::move(socket), false);
   }
+}
+
+void MsrpStream::dial(const std::string& what, const std::string& host, const std::string& port,
+                      std::function<void(tcp::socket)> connected) {
+  resolver_ = std::make_unique<tcp::resolver>(executor_);
+  connecting_ = std::make_unique<tcp::socket>(executor_);
+  resolver_->async_resolve(
+      host, port,
+      [self = shared_from_this(), what, host, port, connected = std::move(connected)](
+          error_code ec, tcp::resolver::results_type results) mutable {
+        if (self->state_ == State::ended) return;
+        if (ec) {
+          self->fail("cannot resolve " + what + host + ": " + ec.message());
+          return;
+        }
+        asio::async_connect(*self->connecting_, results,
+                            [self, what, host, port, connected = std::move(connected)](error_code ec,
+                                                                                       const tcp::endpoint&) {
+                              if (self->state_ == State::ended) return;
+                              if (ec) {
+                                self->fail("cannot connect to " + what + host + ":" + port + ": " + ec.message());
+                                return;
+                              }
+                              tcp::socket socket = std::move(*self->connecting_);
+                              self->connecting_.reset();
+                              connected(std::move(socket));
+                            });
+      });
 }
 
 void MsrpStream::connect() {
@@ -131,54 +165,155 @@ void MsrpStream::connect() {
                       : "TLS is configured and the peer's path is msrp: (TCP)");
     return;
   }
-  resolver_ = std::make_unique<tcp::resolver>(executor_);
-  connecting_ = std::make_unique<tcp::socket>(executor_);
-  const std::string host = bare_host(first.host);
-  const std::string port = std::to_string(first.effective_port());
-  resolver_->async_resolve(host, port, [self = shared_from_this(), host, port](error_code ec, tcp::resolver::results_type results) {
-    if (self->state_ == State::ended) return;
-    if (ec) {
-      self->fail("cannot resolve " + host + ": " + ec.message());
+  if (config_.pool) {
+    if (std::shared_ptr<MsrpConnection> shared = config_.pool->find(peer_key(first))) {
+      connection_ = std::move(shared);
+      attach_session();
       return;
     }
-    asio::async_connect(*self->connecting_, results, [self, host, port](error_code ec, const tcp::endpoint&) {
-      if (self->state_ == State::ended) return;
-      if (ec) {
-        self->fail("cannot connect to " + host + ":" + port + ": " + ec.message());
-        return;
-      }
-      tcp::socket socket = std::move(*self->connecting_);
-      self->connecting_.reset();
-      self->run(std::move(socket), true);
-    });
+  }
+  std::weak_ptr<MsrpStream> weak = weak_from_this();
+  dial("", bare_host(first.host), std::to_string(first.effective_port()), [weak](tcp::socket socket) {
+    if (auto self = weak.lock()) self->run(std::move(socket), true);
   });
 }
 
-void MsrpStream::run(tcp::socket socket, bool connected) {
+// RFC 4976 §5: the client opens the connection to its relay and sends AUTH
+// on it; the relay's certificate (msrps:) names the relay's host.
+void MsrpStream::connect_to_relay() {
+  const RelayConfig& relay = *config_.relay;
+  Uri uri;
+  if (!parse_uri(relay.relay_uri, uri)) {
+    fail("the relay URI is not an MSRP URI: \"" + relay.relay_uri + "\"");
+    return;
+  }
+  if (uri.secure != (config_.relay_tls != nullptr)) {
+    fail(uri.secure ? "the relay " + relay.relay_uri + " is msrps: (TLS) and no TLS is configured for it"
+                    : "TLS is configured for the relay and its URI " + relay.relay_uri + " is msrp: (TCP)");
+    return;
+  }
+  state_ = State::authenticating;
+  const std::string host = bare_host(uri.host);
+  std::weak_ptr<MsrpStream> weak = weak_from_this();
+  dial("the relay ", host, std::to_string(uri.effective_port()), [weak, host](tcp::socket socket) {
+    auto self = weak.lock();
+    if (!self) return;
+    RelayConfig relay = *self->config_.relay;
+    relay.local_uri = self->config_.session.local_uri;
+    relay.limits = self->config_.session.limits;  // it frames the same stream as the session
+    auto client = std::make_unique<RelayClient>(std::move(relay), self->random_);
+    if (!client->valid()) {
+      self->fail(client->config_error());
+      return;
+    }
+    self->connection_ = MsrpConnection::create_to_relay(
+        std::move(socket), self->config_.relay_tls, host, std::move(client), [weak](const RelayEvent& e) {
+          if (auto self = weak.lock()) self->on_relay_event(e);
+        });
+    self->connection_->start();
+  });
+}
+
+void MsrpStream::on_relay_event(const RelayEvent& e) {
+  if (state_ == State::ended) return;
+  if (e.kind == RelayEvent::Kind::authenticated) {
+    // A renewal changes nothing we advertised; the first 200 makes our a=path.
+    if (state_ != State::authenticating) return;
+    state_ = State::initialized;
+    notify("DidInitialize");
+    return;
+  }
+  const std::string& relay = config_.relay->relay_uri;
+  fail(e.code == 0 ? "the connection to the relay " + relay + " failed: " + e.reason
+                   : "AUTH to the relay " + relay + " failed: " + std::to_string(e.code) + " " + e.reason);
+}
+
+std::vector<std::string> MsrpStream::local_path() const {
+  std::vector<std::string> path;
+  if (const RelayClient* relay = connection_ ? connection_->relay() : nullptr) path = relay->use_path();
+  path.push_back(config_.session.local_uri);
+  return path;
+}
+
+std::unique_ptr<MsrpSession> MsrpStream::make_session() {
   auto session = std::make_unique<MsrpSession>(config_.session, random_);
   if (!session->valid()) {
     fail(session->config_error());
+    return nullptr;
+  }
+  return session;
+}
+
+MsrpConnection::Callbacks MsrpStream::session_callbacks() {
+  std::weak_ptr<MsrpStream> weak = weak_from_this();
+  return {[weak](const SessionEvent& e) {
+            if (auto self = weak.lock()) self->on_event(e);
+          },
+          [weak](const std::string& reason) {
+            if (auto self = weak.lock(); self && self->state_ == State::started) self->fail(reason);
+          }};
+}
+
+void MsrpStream::run(tcp::socket socket, bool connected) {
+  Uri first;
+  std::string peer_name;
+  if (connected && parse_uri(config_.session.remote_path.front(), first)) peer_name = bare_host(first.host);
+  if (connected && config_.pool) {
+    connection_ = MsrpConnection::create_shared(std::move(socket), config_.tls, peer_name);
+    connection_->start();
+    config_.pool->add(peer_key(first), connection_);
+    attach_session();
     return;
   }
-  std::weak_ptr<MsrpStream> weak = weak_from_this();
-  MsrpConnection::Callbacks callbacks{[weak](const SessionEvent& e) {
-                                        if (auto self = weak.lock()) self->on_event(e);
-                                      },
-                                      [weak](const std::string& reason) {
-                                        if (auto self = weak.lock(); self && self->state_ == State::started)
-                                          self->fail(reason);
-                                      }};
-  std::string peer_name;
-  if (Uri first; connected && parse_uri(config_.session.remote_path.front(), first)) peer_name = bare_host(first.host);
+  std::unique_ptr<MsrpSession> session = make_session();
+  if (!session) return;
   connection_ = config_.tls ? MsrpConnection::create(std::move(socket), config_.tls, peer_name, std::move(session),
-                                                     std::move(callbacks))
-                            : MsrpConnection::create(std::move(socket), std::move(session), std::move(callbacks));
+                                                     session_callbacks())
+                            : MsrpConnection::create(std::move(socket), std::move(session), session_callbacks());
   connection_->start();
-  if (connected) {
+  started();
+}
+
+// RFC 4976 §6: To-Path is our relay's Use-Path, then the peer's a=path, so
+// that our relay is on the way out and puts itself in From-Path for the way
+// back.
+void MsrpStream::run_through_relay() {
+  std::vector<std::string> to_path = connection_->relay()->use_path();
+  to_path.insert(to_path.end(), config_.session.remote_path.begin(), config_.session.remote_path.end());
+  config_.session.remote_path = std::move(to_path);
+  attach_session();
+}
+
+void MsrpStream::attach_session() {
+  std::unique_ptr<MsrpSession> session = make_session();
+  if (!session) return;
+  Uri local;
+  parse_uri(config_.session.local_uri, local);  // checked by initialize()
+  if (!connection_->add_session(config_.session.local_uri, std::move(session), session_callbacks())) {
+    const bool closed = connection_->closed();
+    if (!closed) connection_.reset();  // another stream's session of that id is on it: not ours to close
+    fail(closed ? "the connection closed before the session could be added to it"
+                : "the shared connection already carries a session " + std::string(local.session_id));
+    return;
+  }
+  session_id_ = std::string(local.session_id);
+  started();
+}
+
+void MsrpStream::release_connection(const std::string& reason) {
+  if (!connection_) return;
+  if (!session_id_.empty() && connection_->session_count() > 1)
+    connection_->remove_session(session_id_, reason);
+  else
+    connection_->close(reason);
+}
+
+void MsrpStream::started() {
+  if (connects_) {
     // RFC 4975 §5.4: the side that connected sends a SEND at once, which
     // may be bodiless, so the other side can match the connection.
     OutgoingMessage binding;
-    binding_id_ = connection_->send_message(std::move(binding));
+    binding_id_ = connection_->send_message(session_id_, std::move(binding));
   }
   state_ = State::started;
   notify("DidStart");
@@ -200,7 +335,7 @@ void MsrpStream::end(const std::string& reason) {
   if (acceptor_) acceptor_->close(ignored);
   if (connecting_) connecting_->close(ignored);
   if (resolver_) resolver_->cancel();
-  if (connection_) connection_->close(reason);
+  release_connection(reason);
   notify("DidEnd", reason);
 }
 

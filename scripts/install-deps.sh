@@ -18,6 +18,7 @@ packages=(
   sip-tester    # interop: SIPp calls the responder and answers cosip calls
   # interop: Kamailio as registrar, presence server and MSRP relay
   kamailio kamailio-presence-modules kamailio-sqlite-modules sqlite3
+  kamailio-tls-modules  # interop: tls.so, the MSRP relay's msrps: listener
   coturn        # interop: STUN/TURN server of the ICE test (turnserver, no service started)
   tshark        # interop: decodes the ICE test's STUN/TURN capture (no malformed packets)
   baresip-core  # interop: the RTP/SRTP/ICE peer (its ice module: a full ICE agent)

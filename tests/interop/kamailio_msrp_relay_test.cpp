@@ -6,6 +6,14 @@
 // captured by tshark, which must decode our MSRP with no malformed frame.
 // Then two endpoints chat (ChatStream: CPIM, is-composing) and send a file
 // (the file-transfer stream into a FileReceiver) through the relay.
+// Then MsrpStreams made from the API's MSRPConfiguration, on an Asio
+// io_context: the answerer through the relay and the offerer direct (it
+// connects to the answerer's relay, a=setup from connection_role), and both
+// through it; each pair chats both ways and sends a file, with the
+// notifications in order; a wrong password and the relay going away end in
+// DidFail naming the relay. Then the same over TLS (msrps:) with
+// peers/kamailio/msrp-relay-tls.cfg, the relay's certificate made by the
+// test's CA, verified, and refused against another CA.
 #include <doctest/doctest.h>
 
 #include <poll.h>
@@ -21,12 +29,19 @@
 #include <utility>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+
 #include "child_process.hpp"
 #include "msrp/chat.hpp"
+#include "msrp/connection_role.hpp"
 #include "msrp/file_receiver.hpp"
 #include "msrp/file_transfer.hpp"
+#include "msrp/msrp_configuration.hpp"
+#include "msrp/msrp_stream.hpp"
 #include "msrp/relay_client.hpp"
 #include "msrp/session.hpp"
+#include "tests/unit/msrp_stream/stream_recorder.hpp"
+#include "tests/unit/transport/test_pki.hpp"
 
 using namespace cosip::msrp;
 using namespace std::chrono_literals;
@@ -82,10 +97,12 @@ std::function<std::uint64_t()> counter(std::uint64_t seed) {
   return [n = seed]() mutable { return n += 0x9e3779b97f4a7c15ULL; };
 }
 
-// Kamailio with the relay config on a free port, in a temporary directory.
+// Kamailio with a relay config on free ports, in a temporary directory.
+// `prepare` may write files there (certificates) before it starts.
 class Relay {
  public:
-  Relay() {
+  explicit Relay(const char* cfg_file = COSIP_KAMAILIO_MSRP_RELAY_CFG,
+                 const std::function<void(const std::string& dir)>& prepare = {}) {
     char dir_template[] = "/tmp/cosip-msrp-relay-XXXXXX";
     REQUIRE(mkdtemp(dir_template) != nullptr);
     dir_ = dir_template;
@@ -93,10 +110,19 @@ class Relay {
     REQUIRE(port_ != 0);
     const std::string kamailio = cosip::test::find_program("kamailio");
     REQUIRE_MESSAGE(!kamailio.empty(), "kamailio is not installed (package kamailio)");
-    std::string cfg = cosip::test::read_whole(COSIP_KAMAILIO_MSRP_RELAY_CFG);
+    std::string cfg = cosip::test::read_whole(cfg_file);
     REQUIRE(!cfg.empty());
-    // The config's example port, 16080, is the listener and the Use-Path port.
+    // The configs' example ports: 16080 is the TCP listener and its Use-Path
+    // port, 16081 the TLS one; @RUNDIR@ where the certificates are.
     replace_all(cfg, "16080", std::to_string(port_));
+    if (cfg.find("16081") != std::string::npos) {
+      do tls_port_ = cosip::test::free_port(SOCK_STREAM);
+      while (tls_port_ == port_);
+      REQUIRE(tls_port_ != 0);
+      replace_all(cfg, "16081", std::to_string(tls_port_));
+    }
+    replace_all(cfg, "@RUNDIR@", dir_);
+    if (prepare) prepare(dir_);
     const std::string cfg_path = dir_ + "/kamailio.cfg";
     {
       std::ofstream out(cfg_path);
@@ -133,6 +159,9 @@ class Relay {
   Relay& operator=(const Relay&) = delete;
 
   std::uint16_t port() const { return port_; }
+  std::uint16_t tls_port() const { return tls_port_; }
+  // The relay goes away: its connections close.
+  void stop() { kamailio_.stop(); }
   const std::string& dir() const { return dir_; }
   std::string uri() const { return "msrp://127.0.0.1:" + std::to_string(port_) + ";tcp"; }
   std::string log() const { return kamailio_.log(); }
@@ -140,6 +169,7 @@ class Relay {
  private:
   std::string dir_;
   std::uint16_t port_ = 0;
+  std::uint16_t tls_port_ = 0;
   ChildProcess kamailio_;
 };
 
@@ -587,4 +617,317 @@ TEST_CASE("two endpoints chat and send a file through the relay") {
                                      << " progress notifications at the sender");
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
+}
+
+// ---- MsrpStream through the relay --------------------------------------------
+
+namespace {
+
+namespace asio = boost::asio;
+
+using cosip::test::run_until;
+
+// A stream of a session in `direction`, through the relay when `msrp` says so.
+StreamConfig stream_config(const MsrpConfiguration& msrp, SessionDirection direction, const std::string& kind,
+                           const std::string& local_uri, std::shared_ptr<TlsContext> relay_tls = nullptr) {
+  StreamConfig config = cosip::test::stream_config(kind, local_uri);
+  config.relay = relay_config(msrp, direction, local_uri);
+  config.relay_tls = std::move(relay_tls);
+  return config;
+}
+
+// One side's stream and what it reported.
+struct StreamSide : cosip::test::StreamRecorder {
+  std::shared_ptr<MsrpStream> stream;
+  bool through_relay = false;
+
+  StreamSide(asio::io_context& io, const StreamConfig& config, std::uint64_t seed)
+      : through_relay(config.relay.has_value()) {
+    stream = MsrpStream::create(io.get_executor(), config, counter(seed), callbacks());
+  }
+  StreamSide(asio::io_context& io, const MsrpConfiguration& msrp, SessionDirection direction,
+             const std::string& kind, const std::string& local_uri, std::uint64_t seed,
+             std::shared_ptr<TlsContext> relay_tls = nullptr)
+      : StreamSide(io, stream_config(msrp, direction, kind, local_uri, std::move(relay_tls)), seed) {}
+};
+
+// The API's configuration of one endpoint, toward the relay under test.
+MsrpConfiguration msrp_configuration(const Relay& relay, bool incoming, bool outgoing, const std::string& password,
+                                     bool tls = false) {
+  MsrpConfiguration c;
+  c.local_ip = "127.0.0.1";
+  c.local_use_tls = false;
+  c.use_relay_incoming = incoming;
+  c.use_relay_outgoing = outgoing;
+  c.relay_host = "127.0.0.1";
+  c.relay_port = tls ? relay.tls_port() : relay.port();
+  c.relay_use_tls = tls;
+  c.relay_username = "alice";
+  c.relay_password = password;
+  return c;
+}
+
+// The offer/answer of a=setup and a=path between alice (offerer) and bob
+// (answerer), then start() on both with the other's a=path.
+void negotiate_and_start(asio::io_context& io, StreamSide& alice, StreamSide& bob, const std::string& kind) {
+  const cosip::sdp::Setup offered = alice.through_relay ? offer_setup_through_relay : offer_setup;
+  const ConnectionRoles roles = decide_connector(offered, answer_setup(offered, bob.through_relay));
+  REQUIRE(roles.error.empty());
+  alice.stream->initialize(we_connect(roles.connector, true));
+  bob.stream->initialize(we_connect(roles.connector, false));
+  REQUIRE_MESSAGE(run_until(io, [&] { return alice.has(kind + "DidInitialize") && bob.has(kind + "DidInitialize"); }),
+                  alice.notifications.size() << " " << bob.notifications.size());
+  for (StreamSide* side : {&alice, &bob}) {
+    // RFC 4976 §6: a=path is the relay's Use-Path, then our URI.
+    const std::vector<std::string> path = side->stream->local_path();
+    REQUIRE(path.size() == (side->through_relay ? 2u : 1u));
+    CHECK(path.back() == side->stream->local_uri());
+    if (side->through_relay) CHECK(path.front().find("/s") != std::string::npos);  // the relay's session
+  }
+  alice.stream->start(bob.stream->local_path());
+  bob.stream->start(alice.stream->local_path());
+  REQUIRE(run_until(io, [&] { return alice.stream->connection() != nullptr && bob.stream->connection() != nullptr; }));
+  CHECK(alice.notifications == std::vector<std::string>{kind + "DidInitialize", kind + "DidStart"});
+  CHECK(bob.notifications == std::vector<std::string>{kind + "DidInitialize", kind + "DidStart"});
+}
+
+// Alice and bob chat both ways (CPIM, delivery on the REPORT that came back
+// through the relay), then alice sends bob a file; `label` names the files.
+void chat_and_send_a_file(asio::io_context& io, const std::function<StreamSide(const std::string&, bool)>& make,
+                          const std::string& label) {
+  StreamSide alice = make("MSRPChat", true);
+  StreamSide bob = make("MSRPChat", false);
+  negotiate_and_start(io, alice, bob, "MSRPChat");
+  ChatConfig alice_view{{"sip:alice@example.com", "Alice"}, {"sip:bob@example.com", "Bob"}, {"message/cpim"}, {}};
+  ChatConfig bob_view{{"sip:bob@example.com", "Bob"}, {"sip:alice@example.com", "Alice"}, {"message/cpim"}, {}};
+  ChatStream alice_chat(alice_view, alice.stream->connection()->session());
+  ChatStream bob_chat(bob_view, bob.stream->connection()->session());
+  std::vector<ChatNotification> at_alice, at_bob;
+  const auto pump = [&] {
+    for (auto& n : alice_chat.on_session_events(std::exchange(alice.events, {}))) at_alice.push_back(n);
+    for (auto& n : bob_chat.on_session_events(std::exchange(bob.events, {}))) at_bob.push_back(n);
+  };
+  std::string error;
+  const auto now = [] { return std::chrono::steady_clock::now(); };
+  // Alice first: when she is the one without a relay, her connection to
+  // bob's relay is how bob's messages reach her.
+  const auto hello = alice_chat.send_message("Hello Bob, " + label, "text/plain", {}, {}, now(), error);
+  REQUIRE(hello);
+  alice.stream->connection()->sync();
+  REQUIRE_MESSAGE(run_until(io,
+                            [&] {
+                              pump();
+                              return at_bob.size() == 1 && at_alice.size() == 1;
+                            }),
+                  at_bob.size() << " at bob, " << at_alice.size() << " at alice");
+  CHECK(at_bob[0].name == "MSRPChatGotMessage");
+  CHECK(at_bob[0].content == "Hello Bob, " + label);
+  CHECK(at_bob[0].from.uri == "sip:alice@example.com");
+  CHECK(at_alice[0].name == "MSRPChatDidDeliverMessage");
+  CHECK(at_alice[0].message_id == *hello);
+  const auto reply = bob_chat.send_message("Hello Alice", "text/plain", {}, {}, now(), error);
+  REQUIRE(reply);
+  bob.stream->connection()->sync();
+  REQUIRE(run_until(io, [&] {
+    pump();
+    return at_bob.size() == 2 && at_alice.size() == 2;
+  }));
+  CHECK(at_alice[1].name == "MSRPChatGotMessage");
+  CHECK(at_alice[1].content == "Hello Alice");
+  CHECK(at_bob[1].name == "MSRPChatDidDeliverMessage");
+  CHECK(at_bob[1].message_id == *reply);
+
+  // A file, in streams of its own.
+  char dir_template[] = "/tmp/cosip-msrp-stream-files-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  const std::string dir = dir_template;
+  std::filesystem::create_directory(dir + "/in");
+  const std::string content = random_bytes(200 * 1024);
+  std::ofstream(dir + "/notes.bin", std::ios::binary) << content;
+  const std::unique_ptr<FileSource> source = FileSource::open(dir + "/notes.bin", "application/octet-stream", error);
+  REQUIRE(source);
+  StreamSide alice_file = make("MSRPFileTransfer", true);
+  StreamSide bob_file = make("MSRPFileTransfer", false);
+  negotiate_and_start(io, alice_file, bob_file, "MSRPFileTransfer");
+  FileDescription offered;
+  REQUIRE(decode_file_selector(encode_file_selector(source->description()), offered, error));
+  OutgoingFileTransfer sending(
+      source->description(), [&](std::uint64_t offset, std::span<char> out) { return source->read(offset, out); },
+      alice_file.stream->connection()->session());
+  IncomingFileTransfer receiving(
+      offered, FileReceiver::create(dir + "/in", offered.name, offered.size, offered.sha1, error),
+      bob_file.stream->connection()->session());
+  std::vector<FileTransferNotification> sent, received;
+  sending.start(now());
+  alice_file.stream->connection()->sync();
+  REQUIRE(run_until(io, [&] {
+    sending.on_session_events(std::exchange(alice_file.events, {}));
+    receiving.on_session_events(std::exchange(bob_file.events, {}));
+    for (auto& n : sending.take_notifications()) sent.push_back(n);
+    for (auto& n : receiving.take_notifications()) received.push_back(n);
+    return sending.finished() && receiving.finished();
+  }));
+  REQUIRE(!received.empty());
+  CHECK_MESSAGE(received.back().name == "MSRPFileTransferGotFile", received.back().reason);
+  CHECK(cosip::test::read_whole(dir + "/in/notes.bin") == content);
+  REQUIRE(!sent.empty());
+  CHECK_MESSAGE(sent.back().name == "MSRPFileTransferDidDeliverFile", sent.back().reason);
+  MESSAGE(label << ": chat both ways and " << content.size() << " bytes of file");
+
+  for (StreamSide* side : {&alice, &bob, &alice_file, &bob_file}) {
+    side->stream->end("session terminated");
+    CHECK(side->notifications.size() == 4);
+    CHECK(side->notifications[2].ends_with("WillEnd"));
+    CHECK(side->notifications[3].ends_with("DidEnd: session terminated"));
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
+}  // namespace
+
+TEST_CASE("msrp streams through the relay: chat and a file, the lifecycle in order") {
+  Relay relay;
+  asio::io_context io;
+  std::uint64_t seed = 100;
+  SUBCASE("the answerer through the relay (use_relay_incoming), the offerer direct") {
+    const MsrpConfiguration alice = msrp_configuration(relay, true, false, "msrppw");
+    const MsrpConfiguration bob = msrp_configuration(relay, true, false, "msrppw");
+    chat_and_send_a_file(
+        io,
+        [&](const std::string& kind, bool is_alice) {
+          const std::string id = std::string(is_alice ? "alice" : "bob") + std::to_string(++seed);
+          return StreamSide(io, is_alice ? alice : bob,
+                            is_alice ? SessionDirection::outgoing : SessionDirection::incoming, kind,
+                            "msrp://127.0.0.1:9/" + id + ";tcp", seed);
+        },
+        "answerer through the relay");
+  }
+  SUBCASE("both through the relay (use_relay_outgoing too)") {
+    const MsrpConfiguration both = msrp_configuration(relay, true, true, "msrppw");
+    chat_and_send_a_file(
+        io,
+        [&](const std::string& kind, bool is_alice) {
+          const std::string id = std::string(is_alice ? "alice" : "bob") + std::to_string(++seed);
+          return StreamSide(io, both, is_alice ? SessionDirection::outgoing : SessionDirection::incoming, kind,
+                            "msrp://127.0.0.1:9/" + id + ";tcp", seed);
+        },
+        "both through the relay");
+  }
+}
+
+TEST_CASE("msrp streams through the relay: a wrong password, and the relay going away") {
+  Relay relay;
+  asio::io_context io;
+  SUBCASE("wrong password: DidFail naming the relay and 401") {
+    StreamSide bob(io, msrp_configuration(relay, true, false, "wrongpw"), SessionDirection::incoming, "MSRPChat",
+                   "msrp://127.0.0.1:9/bobwrong;tcp", 200);
+    bob.stream->initialize(false);
+    REQUIRE(run_until(io, [&] { return bob.has("MSRPChatDidFail"); }));
+    CHECK(bob.notifications == std::vector<std::string>{"MSRPChatDidFail: AUTH to the relay " + relay.uri() +
+                                                        " failed: 401 credentials refused: Unauthorized"});
+  }
+  SUBCASE("the stream's relay client renews the authorization on the stream's connection") {
+    StreamSide alice(io, msrp_configuration(relay, true, false, "msrppw"), SessionDirection::outgoing, "MSRPChat",
+                     "msrp://127.0.0.1:9/alicerenew;tcp", 203);
+    StreamConfig bob_config = stream_config(msrp_configuration(relay, true, false, "msrppw"),
+                                            SessionDirection::incoming, "MSRPChat", "msrp://127.0.0.1:9/bobrenew;tcp");
+    bob_config.relay->expires = 60;
+    bob_config.relay->refresh_margin = 59s;  // renew 1 s after the 200
+    StreamSide bob(io, bob_config, 204);
+    negotiate_and_start(io, alice, bob, "MSRPChat");
+    const RelayClient* client = bob.stream->connection()->relay();
+    REQUIRE(client != nullptr);
+    REQUIRE(client->expires_at());
+    const TimePoint first = *client->expires_at();
+    REQUIRE(run_until(io, [&] { return client->expires_at() && *client->expires_at() > first; }));
+    // Still up, and the session still runs through the relay.
+    OutgoingMessage message;
+    message.content_type = "text/plain";
+    message.body = "after the renewal";
+    alice.stream->connection()->send_message(message);
+    REQUIRE(run_until(io, [&] { return !bob.events.empty(); }));
+    CHECK(bob.events[0].body == "after the renewal");
+    CHECK(bob.notifications == std::vector<std::string>{"MSRPChatDidInitialize", "MSRPChatDidStart"});
+  }
+  SUBCASE("the relay stops: DidFail on both sides, the relay named on the side that used it") {
+    StreamSide alice(io, msrp_configuration(relay, true, false, "msrppw"), SessionDirection::outgoing, "MSRPChat",
+                     "msrp://127.0.0.1:9/alicegone;tcp", 201);
+    StreamSide bob(io, msrp_configuration(relay, true, false, "msrppw"), SessionDirection::incoming, "MSRPChat",
+                   "msrp://127.0.0.1:9/bobgone;tcp", 202);
+    negotiate_and_start(io, alice, bob, "MSRPChat");
+    relay.stop();
+    REQUIRE(run_until(io, [&] { return alice.has("MSRPChatDidFail") && bob.has("MSRPChatDidFail"); }));
+    CHECK(bob.notifications.back() ==
+          "MSRPChatDidFail: the connection to the relay " + relay.uri() + " failed: the peer closed the connection");
+    CHECK(alice.notifications.back() == "MSRPChatDidFail: the peer closed the connection");
+    CHECK(bob.notifications.size() == 3);
+  }
+}
+
+namespace {
+
+// The relay with its TLS listener; its certificate from a CA of the test's
+// own, naming 127.0.0.1.
+struct TlsRelay {
+  cosip::test::TestPki pki;
+  cosip::test::CertFiles cert = pki.issue("relay", "IP:127.0.0.1");
+  Relay relay{COSIP_KAMAILIO_MSRP_RELAY_TLS_CFG, [this](const std::string& dir) {
+                std::filesystem::copy_file(cert.certificate_file, dir + "/relay-cert.pem");
+                std::filesystem::copy_file(cert.private_key_file, dir + "/relay-key.pem");
+              }};
+};
+
+}  // namespace
+
+TEST_CASE("msrp streams through the relay over TLS (msrps:), its certificate verified") {
+  TlsRelay tls_relay;
+  const Relay& relay = tls_relay.relay;
+  asio::io_context io;
+  std::uint64_t seed = 300;
+  MsrpConfiguration alice = msrp_configuration(relay, true, false, "msrppw", true);
+  alice.relay_tls.ca_file = tls_relay.pki.ca_file();
+  MsrpConfiguration bob = alice;
+  std::string label = "through the relay over TLS, ";
+  SUBCASE("the answerer through it, the offerer direct to it over TLS") { label += "one side"; }
+  SUBCASE("both through it") {
+    alice.use_relay_outgoing = true;
+    label += "both sides";
+  }
+  // Each side's TLS client context comes from its MSRPConfiguration: the
+  // relay's certificate must chain to the test's CA and name 127.0.0.1.
+  const std::shared_ptr<TlsContext> alice_tls = TlsContext::client(alice.relay_tls);
+  const std::shared_ptr<TlsContext> bob_tls = TlsContext::client(bob.relay_tls);
+  chat_and_send_a_file(
+      io,
+      [&](const std::string& kind, bool is_alice) {
+        const std::string id = std::string(is_alice ? "alice" : "bob") + std::to_string(++seed);
+        StreamConfig config =
+            stream_config(is_alice ? alice : bob, is_alice ? SessionDirection::outgoing : SessionDirection::incoming,
+                          kind, "msrps://127.0.0.1:9/" + id + ";tcp", is_alice ? alice_tls : bob_tls);
+        // A side without a relay connects to the other's relay, at its msrps: Use-Path.
+        if (!config.relay) config.tls = alice_tls;
+        return StreamSide(io, config, seed);
+      },
+      label);
+  CHECK(relay.log().find("MSRP AUTH from") != std::string::npos);
+}
+
+TEST_CASE("msrp stream through the relay over TLS: a certificate from another CA is refused") {
+  TlsRelay tls_relay;
+  const Relay& relay = tls_relay.relay;
+  cosip::test::TestPki other;
+  asio::io_context io;
+  MsrpConfiguration bob = msrp_configuration(relay, true, false, "msrppw", true);
+  bob.relay_tls.ca_file = other.ca_file();
+  StreamSide side(io, bob, SessionDirection::incoming, "MSRPChat", "msrps://127.0.0.1:9/bobtls;tcp", 400,
+                  TlsContext::client(bob.relay_tls));
+  side.stream->initialize(false);
+  REQUIRE(run_until(io, [&] { return side.has("MSRPChatDidFail"); }));
+  REQUIRE(side.notifications.size() == 1);
+  CHECK_MESSAGE(side.notifications[0].starts_with("MSRPChatDidFail: the connection to the relay msrps://127.0.0.1:" +
+                                                  std::to_string(relay.tls_port()) +
+                                                  ";tcp failed: MSRP TLS: the certificate of '127.0.0.1' is not "
+                                                  "trusted"),
+                side.notifications[0]);
 }

@@ -100,3 +100,30 @@ TEST_CASE("connection role: the offerer offers actpass and the answerer then con
   CHECK(we_connect(usual.connector, false));
   CHECK(!we_connect(usual.connector, true));
 }
+
+TEST_CASE("connection role: a side through a relay has the peer connect to its relay (RFC 4976)") {
+  CHECK(offer_setup_through_relay == Setup::passive);
+  CHECK(answer_setup(Setup::actpass, true) == Setup::passive);
+  CHECK(answer_setup(Setup::active, true) == Setup::passive);
+  CHECK(answer_setup(std::nullopt, true) == Setup::passive);
+  CHECK(answer_setup(Setup::passive, true) == Setup::active);  // the only answer that fits
+  CHECK(answer_setup(Setup::holdconn, true) == Setup::holdconn);
+  const std::vector<std::optional<Setup>> offers = {std::nullopt, Setup::active, Setup::passive, Setup::actpass,
+                                                     Setup::holdconn};
+  for (const std::optional<Setup> offer : offers) {
+    INFO("offer " << name(offer));
+    CHECK(decide_connector(offer, answer_setup(offer, true)).error.empty());
+  }
+  // Answerer through a relay, offerer direct (actpass): the offerer connects, to the answerer's relay.
+  const ConnectionRoles answerer_relayed = decide_connector(offer_setup, answer_setup(offer_setup, true));
+  CHECK(we_connect(answerer_relayed.connector, true));
+  CHECK(!we_connect(answerer_relayed.connector, false));
+  // Offerer through a relay, answerer direct: the answerer connects, to the offerer's relay.
+  const ConnectionRoles offerer_relayed = decide_connector(offer_setup_through_relay, answer_setup(offer_setup_through_relay));
+  CHECK(we_connect(offerer_relayed.connector, false));
+  // Both through relays: the answerer is the one to send the binding SEND, through both relays.
+  const ConnectionRoles both =
+      decide_connector(offer_setup_through_relay, answer_setup(offer_setup_through_relay, true));
+  CHECK(both.error.empty());
+  CHECK(we_connect(both.connector, false));
+}

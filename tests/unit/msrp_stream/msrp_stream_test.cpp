@@ -22,6 +22,7 @@
 #include "msrp/file_receiver.hpp"
 #include "msrp/file_transfer.hpp"
 #include "msrp/msrp_stream.hpp"
+#include "tests/unit/msrp_stream/stream_recorder.hpp"
 #include "tests/unit/transport/test_pki.hpp"
 
 using namespace cosip::msrp;
@@ -33,42 +34,20 @@ std::function<std::uint64_t()> counter(std::uint64_t seed) {
   return [n = seed]() mutable { return n += 0x9e3779b97f4a7c15ULL; };
 }
 
+using cosip::test::run_until;
+
 // One side: its stream and everything it reported.
-struct Side {
+struct Side : cosip::test::StreamRecorder {
   std::shared_ptr<MsrpStream> stream;
-  std::vector<std::string> notifications;  // names, with ": reason" when there is one
-  std::vector<SessionEvent> events;
 
   Side(asio::io_context& io, const std::string& kind, const std::string& local_uri, std::uint64_t seed,
-       std::shared_ptr<TlsContext> tls = nullptr) {
-    StreamConfig config;
-    config.kind = kind;
-    config.session.local_uri = local_uri;
-    config.session.stream_incoming = kind == "MSRPFileTransfer";
-    config.session.max_message_size = 64 << 20;
-    config.session.output_budget = 64 * 1024;
-    config.any_port = true;
+       std::shared_ptr<TlsContext> tls = nullptr, std::shared_ptr<ConnectionPool> pool = nullptr) {
+    StreamConfig config = cosip::test::stream_config(kind, local_uri);
     config.tls = std::move(tls);
-    stream = MsrpStream::create(io.get_executor(), config, counter(seed),
-                                {[this](const StreamNotification& n) {
-                                   notifications.push_back(n.reason.empty() ? n.name : n.name + ": " + n.reason);
-                                 },
-                                 [this](const SessionEvent& e) { events.push_back(e); }});
-  }
-  bool has(const std::string& name) const {
-    for (const std::string& n : notifications)
-      if (n.starts_with(name)) return true;
-    return false;
+    config.pool = std::move(pool);
+    stream = MsrpStream::create(io.get_executor(), config, counter(seed), callbacks());
   }
 };
-
-// Runs `io` until `done` or 10 s.
-template <typename Done>
-bool run_until(asio::io_context& io, Done done) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!done() && std::chrono::steady_clock::now() < end) io.run_for(std::chrono::milliseconds(5));
-  return done();
-}
 
 // Alice offers (actpass), bob answers (active, RFC 6135): bob connects.
 void negotiate_and_start(asio::io_context& io, Side& alice, Side& bob) {
@@ -159,6 +138,39 @@ TEST_CASE("msrp stream: what cannot start fails with the reason") {
     CHECK(bob.notifications.back() ==
           "MSRPChatDidFail: the peer's path asks for TLS (msrps:) and no TLS is configured");
   }
+  SUBCASE("through a relay nobody listens at: DidFail naming the relay, no DidInitialize") {
+    asio::ip::tcp::acceptor probe(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    const std::uint16_t port = probe.local_endpoint().port();
+    probe.close();
+    StreamConfig config;
+    config.kind = "MSRPChat";
+    config.session.local_uri = "msrp://127.0.0.1:9/bobchat6;tcp";
+    config.relay = RelayConfig{};
+    config.relay->relay_uri = "msrp://127.0.0.1:" + std::to_string(port) + ";tcp";
+    std::vector<std::string> seen;
+    auto stream = MsrpStream::create(io.get_executor(), config, counter(8),
+                                     {[&](const StreamNotification& n) { seen.push_back(n.name + ": " + n.reason); },
+                                      {}});
+    stream->initialize(false);  // a=setup passive: through a relay, nothing listens either way
+    REQUIRE(run_until(io, [&] { return !seen.empty(); }));
+    CHECK(seen == std::vector<std::string>{"MSRPChatDidFail: cannot connect to the relay 127.0.0.1:" +
+                                           std::to_string(port) + ": Connection refused"});
+    CHECK(stream->connection() == nullptr);
+  }
+  SUBCASE("an msrps: relay and no TLS configured for it") {
+    StreamConfig config;
+    config.kind = "MSRPChat";
+    config.session.local_uri = "msrp://127.0.0.1:9/bobchat7;tcp";
+    config.relay = RelayConfig{};
+    config.relay->relay_uri = "msrps://relay.example.com:2855;tcp";
+    std::vector<std::string> seen;
+    auto stream = MsrpStream::create(io.get_executor(), config, counter(9),
+                                     {[&](const StreamNotification& n) { seen.push_back(n.name + ": " + n.reason); },
+                                      {}});
+    stream->initialize(true);
+    CHECK(seen == std::vector<std::string>{"MSRPChatDidFail: the relay msrps://relay.example.com:2855;tcp is msrps: "
+                                           "(TLS) and no TLS is configured for it"});
+  }
   SUBCASE("a local URI whose host is a name cannot be listened on") {
     Side alice(io, "MSRPChat", "msrp://alice.example.com/alicechat4;tcp", 5);
     alice.stream->initialize(false);
@@ -232,4 +244,107 @@ TEST_CASE("msrp stream: a file sent over it, and one cancelled by its sender mid
   bob.stream->end();
   CHECK(bob.notifications.back() == "MSRPFileTransferDidEnd: ended");
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("connection pool: the peer a connection goes to") {
+  const std::string a = "msrp://Host.Example.COM:2855/s1;TCP";
+  const std::string b = "msrp://host.example.com/s2;tcp";
+  const std::string secure = "msrps://host.example.com:2855/s3;tcp";
+  const std::string other_port = "msrp://host.example.com:2856/s4;tcp";
+  Uri ua, ub, us, up;
+  REQUIRE(parse_uri(a, ua));
+  REQUIRE(parse_uri(b, ub));
+  REQUIRE(parse_uri(secure, us));
+  REQUIRE(parse_uri(other_port, up));
+  // The session-id is not part of it; the host and transport compare without case; no port is 2855.
+  CHECK(peer_key(ua) == peer_key(ub));
+  CHECK(peer_key(ua) == PeerKey{"host.example.com", 2855, "tcp", false});
+  CHECK(peer_key(us) != peer_key(ub));
+  CHECK(peer_key(up) != peer_key(ub));
+  ConnectionPool pool;
+  CHECK(pool.find(peer_key(ua)) == nullptr);
+}
+
+TEST_CASE("msrp stream: streams to the same peer share one connection through the pool") {
+  asio::io_context io;
+  // Alice's side by hand: a listener, and the one connection it accepts
+  // shared by her two sessions (a SessionMux routes by To-Path).
+  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const std::string authority = "msrp://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+  const std::string alice1 = authority + "/alicepool1;tcp";
+  const std::string alice2 = authority + "/alicepool2;tcp";
+  const std::string bob1_uri = "msrp://127.0.0.1:9/bobpool1;tcp";
+  const std::string bob2_uri = "msrp://127.0.0.1:9/bobpool2;tcp";
+  std::shared_ptr<MsrpConnection> alice;
+  std::vector<std::string> at_alice1, at_alice2;  // bodies received
+  std::string alice_closed;
+  int accepted = 0;
+  asio::ip::tcp::socket first(io), second(io);
+  const auto alice_session = [&](const std::string& local, const std::string& remote,
+                                 std::vector<std::string>& bodies, std::uint64_t seed) {
+    SessionConfig config;
+    config.local_uri = local;
+    config.remote_path = {remote};
+    REQUIRE(alice->add_session(local, std::make_unique<MsrpSession>(config, counter(seed)),
+                               {[&bodies](const SessionEvent& e) {
+                                  if (e.kind == SessionEvent::Kind::message_received && !e.body.empty())
+                                    bodies.push_back(e.body);
+                                },
+                                [&](const std::string& reason) { alice_closed = reason; }}));
+  };
+  acceptor.async_accept(first, [&](boost::system::error_code ec) {
+    REQUIRE(!ec);
+    ++accepted;
+    alice = MsrpConnection::create_shared(std::move(first));
+    alice_session(alice1, bob1_uri, at_alice1, 21);
+    alice_session(alice2, bob2_uri, at_alice2, 22);
+    alice->start();
+    // A second connection must never come.
+    acceptor.async_accept(second, [&](boost::system::error_code ec) { accepted += ec ? 0 : 1; });
+  });
+
+  const auto pool = std::make_shared<ConnectionPool>();
+  Side bob1(io, "MSRPChat", bob1_uri, 23, nullptr, pool);
+  Side bob2(io, "MSRPChat", bob2_uri, 24, nullptr, pool);
+  bob1.stream->initialize(true);
+  bob2.stream->initialize(true);
+  bob1.stream->start({alice1});
+  REQUIRE(run_until(io, [&] { return bob1.stream->connection() != nullptr && alice != nullptr; }));
+  bob2.stream->start({alice2});  // the pool has a connection to that peer now
+  REQUIRE(bob2.stream->connection() != nullptr);
+  CHECK(bob2.stream->connection() == bob1.stream->connection());
+  CHECK(bob1.stream->connection()->session_count() == 2);
+  CHECK(pool->size() == 1);
+  CHECK(bob2.notifications == std::vector<std::string>{"MSRPChatDidInitialize", "MSRPChatDidStart"});
+
+  const auto send = [&](Side& side, const std::string& body) {
+    OutgoingMessage message;
+    message.content_type = "text/plain";
+    message.body = body;
+    REQUIRE(side.stream->session() != nullptr);
+    side.stream->session()->send_message(std::move(message), std::chrono::steady_clock::now());
+    side.stream->connection()->sync();
+  };
+  send(bob1, "one");
+  send(bob2, "two");
+  REQUIRE(run_until(io, [&] { return at_alice1.size() == 1 && at_alice2.size() == 1; }));
+  CHECK(at_alice1[0] == "one");  // each session's message to its own session on the one connection
+  CHECK(at_alice2[0] == "two");
+  CHECK(accepted == 1);
+
+  // Ending one stream detaches its session; the other goes on.
+  bob1.stream->end("done");
+  CHECK(bob1.notifications.back() == "MSRPChatDidEnd: done");
+  REQUIRE(bob2.stream->connection() != nullptr);
+  CHECK(bob2.stream->connection()->session_count() == 1);
+  send(bob2, "three");
+  REQUIRE(run_until(io, [&] { return at_alice2.size() == 2; }));
+  CHECK(at_alice2[1] == "three");
+  CHECK(!bob2.has("MSRPChatDidFail"));
+  // The last one to end closes the connection.
+  bob2.stream->end();
+  REQUIRE(run_until(io, [&] { return !alice_closed.empty(); }));
+  CHECK(alice_closed == "the peer closed the connection");
+  CHECK(accepted == 1);
+  CHECK(pool->find(PeerKey{"127.0.0.1", acceptor.local_endpoint().port(), "tcp", false}) == nullptr);
 }
