@@ -13,9 +13,10 @@
 // used is printed too (per KiB). Peak RSS is read after the
 // cosip runs of a small and of the full size, before the anchors run:
 // equal means the memory does not grow with the file.
-//   msrp_throughput_bench [--bytes N] [--quick] [--in-memory] [--chunk N]
+//   msrp_throughput_bench [--bytes N] [--quick] [--in-memory] [--chunk N] [--cosip-only]
 // --in-memory runs the two sessions alone in one thread, without sockets
-// (for callgrind: the instructions the protocol costs per byte).
+// (for callgrind: the instructions the protocol costs per byte);
+// --cosip-only runs cosip's TCP transfers alone (for perf or strace).
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
@@ -50,6 +51,7 @@ using cosip::msrp::IncomingPiece;
 using cosip::msrp::MsrpConnection;
 using cosip::msrp::MsrpSession;
 using cosip::msrp::OutgoingStream;
+using cosip::msrp::ReportRequest;
 using cosip::msrp::SessionConfig;
 using cosip::msrp::SessionEvent;
 using Clock = std::chrono::steady_clock;
@@ -107,8 +109,8 @@ std::uint64_t random_id() {
   return n += 0x9e3779b97f4a7c15ULL;
 }
 
-// (a) cosip: `bytes` in chunks of `chunk`.
-Run run_cosip(std::uint64_t bytes, std::size_t chunk) {
+// (a) cosip: `bytes` in chunks of `chunk`, asking for `failure` reports.
+Run run_cosip(std::uint64_t bytes, std::size_t chunk, ReportRequest failure) {
   Run run;
   asio::io_context send_io, receive_io;
   tcp::acceptor acceptor(receive_io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
@@ -161,6 +163,8 @@ Run run_cosip(std::uint64_t bytes, std::size_t chunk) {
     fill(offset, out.data(), out.size());
     return out.size();
   };
+  stream.success_report = ReportRequest::yes;
+  stream.failure_report = failure;
   const auto start = Clock::now();
   const double cpu = thread_cpu_seconds();
   sender->send_stream(stream);
@@ -184,7 +188,8 @@ Run run_cosip(std::uint64_t bytes, std::size_t chunk) {
 }
 
 // The two sessions alone, in one thread, bytes handed from one to the
-// other in reads of 256 KiB: what the protocol costs without sockets (and
+// other in reads of 256 KiB, with Failure-Report: partial as file transfer
+// sends: what the protocol costs without sockets (and
 // what callgrind can count). Seconds; 0 when it failed.
 double run_in_memory(std::uint64_t bytes, std::size_t chunk) {
   SessionConfig sc;
@@ -209,6 +214,8 @@ double run_in_memory(std::uint64_t bytes, std::size_t chunk) {
     fill(offset, out.data(), out.size());
     return out.size();
   };
+  stream.success_report = ReportRequest::yes;
+  stream.failure_report = ReportRequest::partial;  // as file transfer sends
   const auto start = Clock::now();
   const auto now = Clock::now();
   sender.send_stream(stream, now);
@@ -560,12 +567,18 @@ void run_tls_section(std::uint64_t bytes) {
 int main(int argc, char** argv) {
   std::uint64_t bytes = 1ULL << 30;
   bool in_memory = false;
+  bool cosip_only = false;
   std::vector<std::size_t> chunks = {2048, 64 * 1024};
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--chunk") == 0 && i + 1 < argc) chunks = {std::strtoull(argv[++i], nullptr, 10)};
     if (std::strcmp(argv[i], "--quick") == 0) bytes = 64ULL << 20;
     if (std::strcmp(argv[i], "--in-memory") == 0) in_memory = true;
+    if (std::strcmp(argv[i], "--cosip-only") == 0) cosip_only = true;
     if (std::strcmp(argv[i], "--bytes") == 0 && i + 1 < argc) bytes = std::strtoull(argv[++i], nullptr, 10);
+  }
+  if (cosip_only) {  // for a profiler: cosip's TCP runs with partial reports alone
+    for (const std::size_t chunk : chunks) run_cosip(bytes, chunk, ReportRequest::partial);
+    return 0;
   }
   if (in_memory) {
     std::printf("MSRP sessions in memory, one thread, no sockets\n%-8s %14s %14s\n", "chunk", "cosip GB/s", "bytes");
@@ -578,29 +591,38 @@ int main(int argc, char** argv) {
   }
   const std::uint64_t small = std::min<std::uint64_t>(bytes, 64ULL << 20);
   std::printf("MSRP over loopback TCP, sender on core 0, receiver on core 1\n");
-  // Peak RSS after a small transfer, then after the full one.
-  run_cosip(small, 64 * 1024);
-  run_cosip(small, 2048);
+  // Failure-Report: partial is what file transfer sends (only refused
+  // chunks are answered); yes has every chunk answered with a 200.
+  const std::pair<ReportRequest, const char*> modes[] = {{ReportRequest::partial, "partial"}, {ReportRequest::yes, "yes"}};
+  // Peak RSS after small transfers, then after the full ones.
+  for (const auto& [failure, name] : modes) {
+    run_cosip(small, 64 * 1024, failure);
+    run_cosip(small, 2048, failure);
+  }
   const long rss_small = peak_rss_kib();
   // CPU ns per KiB of each side: what the protocol costs even when other
   // processes share the cores and stretch the wall-clock time.
-  std::printf("%-8s %11s %11s %14s %6s   %s\n", "chunk", "cosip GB/s", "anchor GB/s", "bytes", "ratio",
+  std::printf("%-8s %-8s %11s %11s %14s %6s   %s\n", "chunk", "Failure-", "cosip GB/s", "anchor GB/s", "bytes", "ratio",
               "CPU ns/KiB send+recv: cosip, anchor");
+  std::printf("%-8s %-8s\n", "", "Report");
   // The cosip runs first, then the anchors, so that the peak RSS after the
   // full-size runs is cosip's alone.
   std::vector<Run> cosip_runs;
-  for (const std::size_t chunk : chunks) cosip_runs.push_back(run_cosip(bytes, chunk));
+  for (const std::size_t chunk : chunks)
+    for (const auto& [failure, name] : modes) cosip_runs.push_back(run_cosip(bytes, chunk, failure));
   const long rss_full = peak_rss_kib();
-  for (std::size_t i = 0; i < chunks.size(); ++i) {
-    const std::size_t chunk = chunks[i];
-    const Run& a = cosip_runs[i];
+  std::size_t next = 0;
+  for (const std::size_t chunk : chunks) {
     const Run b = run_anchor(bytes, chunk);
-    const double ga = a.seconds > 0 ? static_cast<double>(bytes) / a.seconds / 1e9 : 0;
     const double gb = b.seconds > 0 ? static_cast<double>(bytes) / b.seconds / 1e9 : 0;
     const double kib = static_cast<double>(bytes) / 1024 / 1e9;
-    std::printf("%-8zu %11.3f %11.3f %14llu %6.2f   %.0f+%.0f, %.0f+%.0f\n", chunk, ga, gb,
-                static_cast<unsigned long long>(bytes), gb > 0 ? ga / gb : 0, a.sender_cpu / kib, a.receiver_cpu / kib,
-                b.sender_cpu / kib, b.receiver_cpu / kib);
+    for (const auto& [failure, name] : modes) {
+      const Run& a = cosip_runs[next++];
+      const double ga = a.seconds > 0 ? static_cast<double>(bytes) / a.seconds / 1e9 : 0;
+      std::printf("%-8zu %-8s %11.3f %11.3f %14llu %6.2f   %.0f+%.0f, %.0f+%.0f\n", chunk, name, ga, gb,
+                  static_cast<unsigned long long>(bytes), gb > 0 ? ga / gb : 0, a.sender_cpu / kib,
+                  a.receiver_cpu / kib, b.sender_cpu / kib, b.receiver_cpu / kib);
+    }
   }
   std::printf("peak RSS of cosip: %ld KiB after %llu-byte transfers, %ld KiB after %llu-byte ones\n", rss_small,
               static_cast<unsigned long long>(small), rss_full, static_cast<unsigned long long>(bytes));
