@@ -1,6 +1,7 @@
 #include "msrp/msrp_connection.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <variant>
 
@@ -364,7 +365,13 @@ void MsrpConnection::flush() {
     self->writing_.clear();
     self->flush();
   };
-  std::visit([&](auto& s) { asio::async_write(s, asio::buffer(writing_), std::move(handler)); }, stream_->stream);
+  // async_write's own completion conditions write at most 64 KiB a call;
+  // this one lets each call take all that is left (a 256 KiB batch in one
+  // send instead of five).
+  const auto whole = [](const error_code& ec, std::size_t) -> std::size_t {
+    return ec ? 0 : std::numeric_limits<std::size_t>::max();
+  };
+  std::visit([&](auto& s) { asio::async_write(s, asio::buffer(writing_), whole, std::move(handler)); }, stream_->stream);
 }
 
 // The timer is moved only to an earlier deadline: re-arming it for every
