@@ -13,10 +13,11 @@
 // used is printed too (per KiB). Peak RSS is read after the
 // cosip runs of a small and of the full size, before the anchors run:
 // equal means the memory does not grow with the file.
-//   msrp_throughput_bench [--bytes N] [--quick] [--in-memory] [--chunk N] [--cosip-only]
+//   msrp_throughput_bench [--bytes N] [--quick] [--in-memory] [--chunk N] [--only cosip|anchor]
 // --in-memory runs the two sessions alone in one thread, without sockets
 // (for callgrind: the instructions the protocol costs per byte);
-// --cosip-only runs cosip's TCP transfers alone (for perf or strace).
+// --only cosip|anchor runs that side's TCP transfers alone (cosip with
+// partial reports), for perf or strace.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
@@ -356,7 +357,7 @@ void hold_to_suite(SSL_CTX* ctx) {
 }
 
 // (c) cosip over TLS: seconds for `bytes` in chunks of `chunk`; 0 when it failed.
-double run_cosip_tls(const BenchPki& pki, std::uint64_t bytes, std::size_t chunk) {
+double run_cosip_tls(const BenchPki& pki, std::uint64_t bytes, std::size_t chunk, ReportRequest failure) {
   cosip::msrp::TlsConfig client_config;
   client_config.ca_file = pki.ca.ca_file();
   cosip::msrp::TlsConfig server_config;
@@ -419,6 +420,8 @@ double run_cosip_tls(const BenchPki& pki, std::uint64_t bytes, std::size_t chunk
     fill(offset, out.data(), out.size());
     return out.size();
   };
+  stream.success_report = ReportRequest::yes;
+  stream.failure_report = failure;
   const auto start = Clock::now();
   asio::post(receive_io, [&] { receiver->start(); });
   sender->start();
@@ -551,14 +554,18 @@ double run_anchor_tls(const BenchPki& pki, std::uint64_t bytes, std::size_t chun
 void run_tls_section(std::uint64_t bytes) {
   const BenchPki pki;
   std::printf("MSRP over loopback TLS 1.3 (%s on both sides), sender on core 0, receiver on core 1\n", tls_suite);
-  std::printf("%-8s %14s %14s %14s %8s\n", "chunk", "cosip GB/s", "anchor GB/s", "bytes", "ratio");
+  std::printf("%-8s %-8s %11s %11s %14s %6s\n", "chunk", "Failure-", "cosip GB/s", "anchor GB/s", "bytes", "ratio");
+  std::printf("%-8s %-8s\n", "", "Report");
   for (const std::size_t chunk : {std::size_t{2048}, std::size_t{64 * 1024}}) {
-    const double a = run_cosip_tls(pki, bytes, chunk);
+    const double partial = run_cosip_tls(pki, bytes, chunk, ReportRequest::partial);
+    const double yes = run_cosip_tls(pki, bytes, chunk, ReportRequest::yes);
     const double b = run_anchor_tls(pki, bytes, chunk);
-    const double ga = a > 0 ? static_cast<double>(bytes) / a / 1e9 : 0;
     const double gb = b > 0 ? static_cast<double>(bytes) / b / 1e9 : 0;
-    std::printf("%-8zu %14.3f %14.3f %14llu %8.2f\n", chunk, ga, gb, static_cast<unsigned long long>(bytes),
-                gb > 0 ? ga / gb : 0);
+    for (const auto& [a, name] : {std::pair{partial, "partial"}, std::pair{yes, "yes"}}) {
+      const double ga = a > 0 ? static_cast<double>(bytes) / a / 1e9 : 0;
+      std::printf("%-8zu %-8s %11.3f %11.3f %14llu %6.2f\n", chunk, name, ga, gb,
+                  static_cast<unsigned long long>(bytes), gb > 0 ? ga / gb : 0);
+    }
   }
 }
 
@@ -567,17 +574,20 @@ void run_tls_section(std::uint64_t bytes) {
 int main(int argc, char** argv) {
   std::uint64_t bytes = 1ULL << 30;
   bool in_memory = false;
-  bool cosip_only = false;
+  std::string only;  // "cosip" or "anchor": that side's TCP runs alone, for perf or strace
   std::vector<std::size_t> chunks = {2048, 64 * 1024};
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--chunk") == 0 && i + 1 < argc) chunks = {std::strtoull(argv[++i], nullptr, 10)};
     if (std::strcmp(argv[i], "--quick") == 0) bytes = 64ULL << 20;
     if (std::strcmp(argv[i], "--in-memory") == 0) in_memory = true;
-    if (std::strcmp(argv[i], "--cosip-only") == 0) cosip_only = true;
+    if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
     if (std::strcmp(argv[i], "--bytes") == 0 && i + 1 < argc) bytes = std::strtoull(argv[++i], nullptr, 10);
   }
-  if (cosip_only) {  // for a profiler: cosip's TCP runs with partial reports alone
-    for (const std::size_t chunk : chunks) run_cosip(bytes, chunk, ReportRequest::partial);
+  if (!only.empty()) {
+    for (const std::size_t chunk : chunks) {
+      if (only == "cosip") run_cosip(bytes, chunk, ReportRequest::partial);
+      if (only == "anchor") run_anchor(bytes, chunk);
+    }
     return 0;
   }
   if (in_memory) {
