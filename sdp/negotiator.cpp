@@ -193,7 +193,9 @@ bool audio_answer(const AudioCapabilities& audio, StreamSlot& s, const SessionDe
 }
 
 std::string msrp_path(const MsrpCapabilities& m, const std::string& session_id) {
-  return std::string(m.tls ? "msrps://" : "msrp://") + m.host + ':' + std::to_string(m.port) + '/' + session_id + ";tcp";
+  std::string path;
+  for (const std::string& relay : m.relay_path) path += relay + ' ';
+  return path + (m.tls ? "msrps://" : "msrp://") + m.host + ':' + std::to_string(m.port) + '/' + session_id + ";tcp";
 }
 
 std::string msrp_proto(const MsrpCapabilities& m) { return m.tls ? "TCP/TLS/MSRP" : "TCP/MSRP"; }
@@ -225,8 +227,9 @@ MediaDescription msrp_offer(const MsrpCapabilities& m, const StreamSlot& s) {
   }
   if (m.max_size) md.attributes.emplace_back("max-size", std::to_string(*m.max_size));
   md.attributes.emplace_back("path", msrp_path(m, s.msrp_session_id));
-  // RFC 6135 §4.1: the offerer lets the answerer choose who connects.
-  md.attributes.emplace_back("setup", "actpass");
+  // RFC 6135 §4.1: the offerer lets the answerer choose who connects;
+  // through a relay the peer must connect (to the relay).
+  md.attributes.emplace_back("setup", m.relay_path.empty() ? "actpass" : "passive");
   add_direction(md, s.want);
   if (s.file) add_file_attributes(md, *s.file);
   return md;
@@ -253,8 +256,9 @@ bool msrp_answer(const MsrpCapabilities& m, StreamSlot& s, const MediaDescriptio
   if (const Attribute* a = o.find("setup")) {
     Setup offered;
     if (!a->value || decode_setup(*a->value, offered) || offered == Setup::holdconn) return false;
-    // RFC 6135 §4.2: answer active to actpass or passive (we connect), passive to active.
-    setup = offered == Setup::active ? "passive" : "active";
+    // RFC 6135 §4.2: answer active to actpass or passive (we connect), passive to active;
+    // through a relay passive wherever the offer lets us (the peer connects to our relay).
+    setup = offered == Setup::active || (offered == Setup::actpass && !m.relay_path.empty()) ? "passive" : "active";
   }
   md = msrp_section(m);
   if (s.kind == StreamKind::file_transfer) {

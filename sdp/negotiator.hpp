@@ -84,6 +84,11 @@ struct MsrpCapabilities {
   std::vector<std::string> accept_types{"message/cpim", "text/plain"};
   std::vector<std::string> accept_wrapped_types{"text/plain", "message/imdn+xml"};
   std::optional<std::uint64_t> max_size;
+  // Our relay's Use-Path (RFC 4976 §6), when our streams go through one:
+  // a=path is these URIs, then ours. Such a side connects only to its
+  // relay, so it asks the peer to connect: it offers a=setup:passive and
+  // answers passive but to a passive offer (msrp/connection_role.hpp).
+  std::vector<std::string> relay_path;
 };
 
 struct LocalCapabilities {

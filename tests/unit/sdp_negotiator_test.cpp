@@ -406,3 +406,35 @@ TEST_CASE("SRTP: a crypto answer must answer an offered tag and suite") {
   REQUIRE_FALSE(plain.make_offer({StreamRequest::audio()}, offer));
   CHECK(strict.answer(offer, answer).code == NegotiationErrc::not_acceptable);
 }
+
+TEST_CASE("chat through a relay: the Use-Path before our URI in a=path, and the peer connects") {
+  const std::string relay = "msrps://relay.example.net:2855/s1795743523x5946;tcp";
+  // Bob answers through his relay: passive to actpass, so alice connects, to the relay.
+  Negotiator alice(golden_capabilities());
+  LocalCapabilities bob_caps = bob_capabilities();
+  bob_caps.msrp.relay_path = {relay};
+  Negotiator bob(bob_caps);
+  SessionDescription offer, answer;
+  REQUIRE_FALSE(alice.make_offer({StreamRequest::chat()}, offer));
+  REQUIRE_FALSE(bob.answer(offer, answer));
+  CHECK(answer.media[0].find("setup")->value == "passive");
+  CHECK(answer.media[0].find("path")->value == relay + " msrp://198.51.100.20:2855/bobx1;tcp");
+  REQUIRE_FALSE(alice.process_answer(answer));
+  const NegotiatedStream* chat = alice.session().find(StreamKind::chat);
+  REQUIRE(chat);
+  CHECK(chat->msrp_active);  // alice connects: to the path's first URI, bob's relay
+  CHECK(chat->remote_path == std::vector<std::string>{relay, "msrp://198.51.100.20:2855/bobx1;tcp"});
+  CHECK_FALSE(bob.session().find(StreamKind::chat)->msrp_active);
+
+  // Alice offers through her relay: a=setup:passive, and bob answers active.
+  LocalCapabilities alice_caps = golden_capabilities();
+  alice_caps.msrp.relay_path = {relay};
+  Negotiator alice2(alice_caps);
+  Negotiator bob2(bob_capabilities());
+  REQUIRE_FALSE(alice2.make_offer({StreamRequest::chat()}, offer));
+  CHECK(offer.media[0].find("setup")->value == "passive");
+  CHECK(offer.media[0].find("path")->value->starts_with(relay + " "));
+  REQUIRE_FALSE(bob2.answer(offer, answer));
+  CHECK(answer.media[0].find("setup")->value == "active");
+  CHECK(bob2.session().find(StreamKind::chat)->msrp_active);
+}
