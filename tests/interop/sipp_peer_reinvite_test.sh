@@ -4,15 +4,17 @@
 # sipp/uas_peer_reinvite.xml, which answers with PCMU and then re-INVITEs
 # cosip three times, 2 s apart: an offer of PCMA only, an offer of G722 only
 # (a codec cosip lacks), and no offer; then it hangs up. tshark captures the
-# call on loopback. Asserted:
+# call on loopback. Then it holds the call (PCMA, a=sendonly) and hangs up.
+# Asserted:
 #   - SIPp's scenario completes: cosip's 200 to the first re-INVITE carries
 #     an SDP answer (Content-Type application/sdp) whose m= line lists
 #     payload type 8 only; the second gets 488; the 200 to the third offers
-#     a session with PCMA in it, which SIPp's ACK answers;
+#     a session with PCMA in it, which SIPp's ACK answers; the answer to the
+#     hold says a=recvonly;
 #   - on the wire: cosip's RTP is payload type 0 until the first re-INVITE
 #     and payload type 8 from its 200 to the end, through the 488 and the
 #     offerless re-INVITE (at least 50 packets in each 2 s stretch), none of
-#     another type; cosip's o= session id stays, and its version is one up
+#     another type, and none after the hold's 200 (the peer only sends); cosip's o= session id stays, and its version is one up
 #     in the first answer and again in the offer of the third 200 (each
 #     changed the session: RFC 3264 §8);
 #   - cosip reports the codec it switched to (PCMA/8000/1) and exits 0 on
@@ -60,7 +62,7 @@ kill -INT "$tshark_pid" 2>/dev/null; wait "$tshark_pid" 2>/dev/null; tshark_pid=
 cat "$work/cosip.out"
 [ -f "$work/sipp.log" ] && cat "$work/sipp.log"
 check "cosip call exit 0 (the call ended by SIPp's BYE)" [ "$cosip_rc" = 0 ]
-check "SIPp's scenario completed (PCMA-only answer, 488, offer in the 200)" [ "$sipp_rc" = 0 ]
+check "SIPp's scenario completed (PCMA-only answer, 488, offer in the 200, recvonly)" [ "$sipp_rc" = 0 ]
 [ "$sipp_rc" = 0 ] || head -c 3000 "$work/sipp.err"
 check "cosip answered the PCMA offer" grep -q "^re-INVITE: answered$" "$work/cosip.out"
 check "cosip refused the G722 offer with 488" grep -q "^re-INVITE: 488" "$work/cosip.out"
@@ -84,14 +86,15 @@ def first(pred):
     return next((r for r in sip if pred(r)), None)
 # Rows: time, dstport, method, status, cseq, m=, session id, version.
 invite = first(lambda r: r[2] == "INVITE" and r[1] == sip_port)  # cosip's INVITE
-reinvite = [first(lambda r, n=n: r[2] == "INVITE" and r[1] != sip_port and r[4] == n) for n in ("1", "2", "3")]
-reply = [first(lambda r, n=n, c=c: r[1] == sip_port and r[3] == c and r[4] == n) for n, c in (("1", "200"), ("2", "488"), ("3", "200"))]
+reinvite = [first(lambda r, n=n: r[2] == "INVITE" and r[1] != sip_port and r[4] == n) for n in ("1", "2", "3", "4")]
+replies = (("1", "200"), ("2", "488"), ("3", "200"), ("4", "200"))
+reply = [first(lambda r, n=n, c=c: r[1] == sip_port and r[3] == c and r[4] == n) for n, c in replies]
 ok = True
 def check(what, cond):
     global ok
     print(("ok   " if cond else "FAIL ") + what)
     ok = ok and cond
-check("the capture has cosip's INVITE, SIPp's three re-INVITEs and cosip's 200, 488, 200",
+check("the capture has cosip's INVITE, SIPp's four re-INVITEs and cosip's 200, 488, 200, 200",
       invite is not None and all(reinvite) and all(reply))
 if not ok:
     print("\n".join("\t".join(r) for r in sip))
@@ -110,17 +113,19 @@ t_reply = [float(r[0]) for r in reply]
 sent = [(float(t), int(pt)) for t, src, dst, pt in rtp if dst == media_port]  # cosip -> SIPp
 other = sorted({pt for t, pt in sent if pt not in (0, 8)})
 before = [pt for t, pt in sent if t < t_reinvite[0]]
-after = [pt for t, pt in sent if t > t_reply[0]]
+after = [pt for t, pt in sent if t_reply[0] < t < t_reinvite[3]]
+held = [pt for t, pt in sent if t > t_reply[3]]
 def stretch(a, b):
     return sum(1 for t, pt in sent if a < t < b and pt == 8)
 print(f"cosip's RTP: {len(before)} packets before the first re-INVITE ({before.count(0)} PCMU), {len(after)} after "
       f"its 200 ({after.count(8)} PCMA); PCMA between the 200 and the 488: {stretch(t_reply[0], t_reply[1])}, "
-      f"between the 488 and the third re-INVITE: {stretch(t_reply[1], t_reinvite[2])}, after its 200: "
-      f"{stretch(t_reply[2], float('inf'))}; other payload types: {other}")
+      f"between the 488 and the third re-INVITE: {stretch(t_reply[1], t_reinvite[2])}, between its 200 and the "
+      f"hold: {stretch(t_reply[2], t_reinvite[3])}, after the hold's 200: {len(held)}; other payload types: {other}")
 check("cosip's RTP is PCMU (PT 0) before the first re-INVITE", len(before) >= 50 and set(before) == {0})
-check("cosip's RTP is PCMA (PT 8) from the answer on", len(after) >= 100 and set(after) == {8})
+check("cosip's RTP is PCMA (PT 8) from the answer to the hold", len(after) >= 150 and set(after) == {8})
 check("cosip still sends PCMA after the 488 and after the offerless re-INVITE",
-      stretch(t_reply[1], t_reinvite[2]) >= 50 and stretch(t_reply[2], float("inf")) >= 25)
+      stretch(t_reply[1], t_reinvite[2]) >= 50 and stretch(t_reply[2], t_reinvite[3]) >= 50)
+check("cosip sends no RTP once it answered the hold with recvonly", not held)
 check("no RTP of another payload type", not other)
 sys.exit(0 if ok else 1)
 PY
