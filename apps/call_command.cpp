@@ -112,7 +112,9 @@ class Caller {
 
   // A request in the dialog: a re-INVITE gets our answer to its offer, or
   // our session as an offer when it has none (RFC 3261 §14.2, RFC 3264 §8);
-  // anything else (INFO, MESSAGE, UPDATE without SDP) a 200.
+  // anything else (INFO, MESSAGE) a 200. Without --audio there is no
+  // negotiated session (the INVITE's SDP is a fixed stand-in), so a
+  // re-INVITE gets a bare 200 as before.
   void on_request(const UserAgentCore::IncomingRequest& r) {
     UserAgentCore& core = ua_.core();
     if (r.request.method != "INVITE" || !media_) {

@@ -104,7 +104,9 @@ class CallMedia {
   void on_rejected();
   // The peer's offer in a re-INVITE (RFC 3264 §8): `answer` set to ours and
   // the stream updated to it (codec, remote address, direction). False with
-  // `error` set when it cannot be accepted; the session stays as it was.
+  // `error` set and `answer` empty when it cannot be accepted (the session
+  // stays as it was); false with `answer` set when the stream could not
+  // follow the answer made.
   bool on_offer(const std::string& sdp, std::string& answer, std::string& error);
   // Whether our side of the session is on hold (our last offer was a hold).
   bool on_hold() const { return negotiator_->on_hold(); }

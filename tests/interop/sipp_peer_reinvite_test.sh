@@ -63,7 +63,7 @@ cat "$work/cosip.out"
 [ -f "$work/sipp.log" ] && cat "$work/sipp.log"
 check "cosip call exit 0 (the call ended by SIPp's BYE)" [ "$cosip_rc" = 0 ]
 check "SIPp's scenario completed (PCMA-only answer, 488, offer in the 200, recvonly)" [ "$sipp_rc" = 0 ]
-[ "$sipp_rc" = 0 ] || head -c 3000 "$work/sipp.err"
+[ "$sipp_rc" = 0 ] || { head -c 3000 "$work/sipp.err"; echo; }
 check "cosip answered the PCMA offer" grep -q "^re-INVITE: answered$" "$work/cosip.out"
 check "cosip refused the G722 offer with 488" grep -q "^re-INVITE: 488" "$work/cosip.out"
 check "cosip took the ACK's answer to its offer" grep -q "^re-INVITE: the ACK's answer applied$" "$work/cosip.out"
