@@ -33,10 +33,8 @@ class Caller {
         timer_(io),
         deadline_(io),
         ua_(io.get_executor(), std::move(config),
-            {.on_request = [this](const UserAgentCore::IncomingRequest& r) {
-               ua_.core().respond(r.id, ua_.now(), 200);  // e.g. an in-dialog INFO or MESSAGE
-             },
-             .on_ack = {},
+            {.on_request = [this](const UserAgentCore::IncomingRequest& r) { on_request(r); },
+             .on_ack = [this](Dialog&, const Message& ack) { on_ack(ack); },
              .on_cancel = {},
              .on_dialog_end = [this](const Dialog&, std::string_view why) { finish(0, "call ended by the peer's " + std::string(why)); },
              .on_response = [this](TransactionId id, const Message& m, Dialog* d) { on_response(id, m, d); },
@@ -110,6 +108,58 @@ class Caller {
     for (const AuthHeader& h : auth) w.header(h.name(), h.value);
     invite_ = w.finish(offer_, "application/sdp");
     invite_id_ = ua_.send_request(invite_, target_);
+  }
+
+  // A request in the dialog: a re-INVITE gets our answer to its offer, or
+  // our session as an offer when it has none (RFC 3261 §14.2, RFC 3264 §8);
+  // anything else (INFO, MESSAGE) a 200. Without --audio there is no
+  // negotiated session (the INVITE's SDP is a fixed stand-in), so a
+  // re-INVITE gets a bare 200 as before.
+  void on_request(const UserAgentCore::IncomingRequest& r) {
+    UserAgentCore& core = ua_.core();
+    if (r.request.method != "INVITE" || !media_) {
+      core.respond(r.id, ua_.now(), 200);
+      return;
+    }
+    std::string sdp;
+    std::string error;
+    if (r.request.body.empty()) {
+      // The 200 carries the offer; the answer comes in the ACK.
+      sdp = media_->offer(media_->on_hold(), error);
+      if (sdp.empty()) {
+        // §14.2: our own offer is still outstanding (the core 491s those with a body).
+        std::cout << "re-INVITE without an offer: 491 (" << error << ")" << std::endl;
+        core.respond(r.id, ua_.now(), 491);
+        return;
+      }
+      offer_in_200_ = true;
+      std::cout << "re-INVITE without an offer: ours in the 200" << std::endl;
+    } else if (!media_->on_offer(std::string(r.request.body), sdp, error) && sdp.empty()) {
+      // §14.2: refused, and the session goes on as it was.
+      std::cout << "re-INVITE: 488 (" << error << ")" << std::endl;
+      core.respond(r.id, ua_.now(), 488);
+      return;
+    } else {
+      std::cout << "re-INVITE: answered" << (error.empty() ? "" : " (media: " + error + ")") << std::endl;
+    }
+    core.respond(r.id, ua_.now(), 200, {}, {}, sdp, "application/sdp");
+    if (!error.empty()) finish(1, "media: " + error);
+  }
+
+  // The ACK of our 200 to a re-INVITE without an offer carries the answer
+  // to the offer that 200 made (RFC 3264 §4).
+  void on_ack(const Message& ack) {
+    if (!offer_in_200_ || !media_) return;
+    offer_in_200_ = false;
+    std::string error;
+    if (ack.body.empty()) {
+      media_->on_rejected();
+      finish(1, "the ACK has no answer to our offer");
+    } else if (!media_->on_answer(std::string(ack.body), error)) {
+      finish(1, "media: " + error);
+    } else {
+      std::cout << "re-INVITE: the ACK's answer applied" << std::endl;
+    }
   }
 
   // §9.1: CANCEL copies the INVITE's Request-URI, top Via, From, To,
@@ -350,6 +400,7 @@ class Caller {
   DialogId dialog_;
   bool cancel_planned_ = false;
   bool reinvite_retried_ = false;
+  bool offer_in_200_ = false;  // our 200 to a re-INVITE offered; its ACK answers
   bool done_ = false;
   int status_ = 1;
 };

@@ -256,9 +256,30 @@ bool CallMedia::on_answer(const std::string& text, std::string& error) {
     error = e.message();
     return false;
   }
+  return apply_session("the answer refused the audio stream", error);
+}
+
+bool CallMedia::on_offer(const std::string& text, std::string& answer, std::string& error) {
+  sdp::SessionDescription offer;
+  if (const sdp::ParseError pe = sdp::parse(text, offer, sdp::ParseOptions::lenient())) {
+    error = "the offer's SDP: " + pe.message();
+    return false;
+  }
+  // A refused offer leaves the negotiator's session as it was (RFC 3261 §14.2).
+  sdp::SessionDescription sd;
+  if (const sdp::NegotiationError e = negotiator_->answer(offer, sd)) {
+    error = e.message();
+    return false;
+  }
+  answer = sdp::serialize(sd);
+  return apply_session("our answer refused the audio stream", error);
+}
+
+// The negotiated audio stream to the RTP stream, on the media thread.
+bool CallMedia::apply_session(std::string_view no_audio, std::string& error) {
   const sdp::NegotiatedStream* audio = negotiator_->session().find(sdp::StreamKind::audio);
   if (audio == nullptr) {
-    error = "the answer refused the audio stream";
+    error = no_audio;
     return false;
   }
   const sdp::NegotiatedStream copy = *audio;

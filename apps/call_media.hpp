@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -101,6 +102,14 @@ class CallMedia {
   bool on_answer(const std::string& sdp, std::string& error);
   // The offer was refused (e.g. 488): the negotiation goes back (RFC 3264 §4).
   void on_rejected();
+  // The peer's offer in a re-INVITE (RFC 3264 §8): `answer` set to ours and
+  // the stream updated to it (codec, remote address, direction). False with
+  // `error` set and `answer` empty when it cannot be accepted (the session
+  // stays as it was); false with `answer` set when the stream could not
+  // follow the answer made.
+  bool on_offer(const std::string& sdp, std::string& answer, std::string& error);
+  // Whether our side of the session is on hold (our last offer was a hold).
+  bool on_hold() const { return negotiator_->on_hold(); }
   // Stops the stream (RTCP BYE) and the media thread; then report() is final.
   void stop();
   const CallMediaReport& report() const { return report_; }
@@ -108,6 +117,7 @@ class CallMedia {
  private:
   bool open_ice(sdp::LocalCapabilities& caps, std::string& error);
   bool start_ice(const sdp::NegotiatedStream& audio, std::string& error);
+  bool apply_session(std::string_view no_audio, std::string& error);
   void start_stream(const sdp::NegotiatedStream& audio, std::string& error);
   bool start_codec(const sdp::NegotiatedStream& audio, std::string& error);
   void tick();
