@@ -110,6 +110,44 @@ std::uint64_t random_id() {
   return n += 0x9e3779b97f4a7c15ULL;
 }
 
+// The sending session's config: `sender` to `receiver`, `chunk` bytes a
+// SEND, output made up to 256 KiB (or four chunks) ahead.
+SessionConfig sender_config(const std::string& sender, const std::string& receiver, std::size_t chunk) {
+  SessionConfig c;
+  c.local_uri = sender;
+  c.remote_path = {receiver};
+  c.chunk_size = chunk;
+  c.output_budget = std::max<std::size_t>(256 * 1024, 4 * chunk);
+  return c;
+}
+
+// The receiving session's: bodies streamed out, one message of `bytes`.
+SessionConfig receiver_config(const std::string& sender, const std::string& receiver, std::uint64_t bytes,
+                              std::size_t chunk) {
+  SessionConfig c;
+  c.local_uri = receiver;
+  c.remote_path = {sender};
+  c.stream_incoming = true;
+  c.max_message_size = bytes;
+  c.limits.max_body_size = chunk;
+  return c;
+}
+
+// The file: `bytes` of the pattern, asking for a success report and
+// `failure` reports.
+OutgoingStream file_stream(std::uint64_t bytes, ReportRequest failure) {
+  OutgoingStream stream;
+  stream.content_type = "application/octet-stream";
+  stream.size = bytes;
+  stream.read = [](std::uint64_t offset, std::span<char> out) {
+    fill(offset, out.data(), out.size());
+    return out.size();
+  };
+  stream.success_report = ReportRequest::yes;
+  stream.failure_report = failure;
+  return stream;
+}
+
 // (a) cosip: `bytes` in chunks of `chunk`, asking for `failure` reports.
 Run run_cosip(std::uint64_t bytes, std::size_t chunk, ReportRequest failure) {
   Run run;
@@ -119,17 +157,8 @@ Run run_cosip(std::uint64_t bytes, std::size_t chunk, ReportRequest failure) {
   client.connect(acceptor.local_endpoint());
   tcp::socket server = acceptor.accept();
 
-  SessionConfig sc;
-  sc.local_uri = sender_uri;
-  sc.remote_path = {receiver_uri};
-  sc.chunk_size = chunk;
-  sc.output_budget = std::max<std::size_t>(256 * 1024, 4 * chunk);
-  SessionConfig rc;
-  rc.local_uri = receiver_uri;
-  rc.remote_path = {sender_uri};
-  rc.stream_incoming = true;
-  rc.max_message_size = bytes;
-  rc.limits.max_body_size = chunk;
+  const SessionConfig sc = sender_config(sender_uri, receiver_uri, chunk);
+  SessionConfig rc = receiver_config(sender_uri, receiver_uri, bytes, chunk);
   std::uint64_t received = 0;
   rc.on_piece = [&](const IncomingPiece& piece) { received += piece.bytes.size(); };
 
@@ -157,15 +186,7 @@ Run run_cosip(std::uint64_t bytes, std::size_t chunk, ReportRequest failure) {
     run.receiver_cpu = thread_cpu_seconds() - cpu;
   });
   cosip::bench::pin_to_core(0);
-  OutgoingStream stream;
-  stream.content_type = "application/octet-stream";
-  stream.size = bytes;
-  stream.read = [](std::uint64_t offset, std::span<char> out) {
-    fill(offset, out.data(), out.size());
-    return out.size();
-  };
-  stream.success_report = ReportRequest::yes;
-  stream.failure_report = failure;
+  const OutgoingStream stream = file_stream(bytes, failure);
   const auto start = Clock::now();
   const double cpu = thread_cpu_seconds();
   sender->send_stream(stream);
@@ -193,30 +214,13 @@ Run run_cosip(std::uint64_t bytes, std::size_t chunk, ReportRequest failure) {
 // sends: what the protocol costs without sockets (and
 // what callgrind can count). Seconds; 0 when it failed.
 double run_in_memory(std::uint64_t bytes, std::size_t chunk) {
-  SessionConfig sc;
-  sc.local_uri = sender_uri;
-  sc.remote_path = {receiver_uri};
-  sc.chunk_size = chunk;
-  sc.output_budget = std::max<std::size_t>(256 * 1024, 4 * chunk);
-  SessionConfig rc;
-  rc.local_uri = receiver_uri;
-  rc.remote_path = {sender_uri};
-  rc.stream_incoming = true;
-  rc.max_message_size = bytes;
-  rc.limits.max_body_size = chunk;
+  const SessionConfig sc = sender_config(sender_uri, receiver_uri, chunk);
+  SessionConfig rc = receiver_config(sender_uri, receiver_uri, bytes, chunk);
   std::uint64_t received = 0;
   rc.on_piece = [&](const IncomingPiece& piece) { received += piece.bytes.size(); };
   MsrpSession sender(sc, random_id);
   MsrpSession receiver(rc, random_id);
-  OutgoingStream stream;
-  stream.content_type = "application/octet-stream";
-  stream.size = bytes;
-  stream.read = [](std::uint64_t offset, std::span<char> out) {
-    fill(offset, out.data(), out.size());
-    return out.size();
-  };
-  stream.success_report = ReportRequest::yes;
-  stream.failure_report = ReportRequest::partial;  // as file transfer sends
+  const OutgoingStream stream = file_stream(bytes, ReportRequest::partial);  // as file transfer sends
   const auto start = Clock::now();
   const auto now = Clock::now();
   sender.send_stream(stream, now);
@@ -374,17 +378,10 @@ double run_cosip_tls(const BenchPki& pki, std::uint64_t bytes, std::size_t chunk
   client.connect(acceptor.local_endpoint());
   tcp::socket server = acceptor.accept();
 
-  SessionConfig sc;
-  sc.local_uri = "msrps://127.0.0.1:2855/senderabcd;tcp";
-  sc.remote_path = {"msrps://127.0.0.1:2856/receiverabcd;tcp"};
-  sc.chunk_size = chunk;
-  sc.output_budget = std::max<std::size_t>(256 * 1024, 4 * chunk);
-  SessionConfig rc;
-  rc.local_uri = sc.remote_path.front();
-  rc.remote_path = {sc.local_uri};
-  rc.stream_incoming = true;
-  rc.max_message_size = bytes;
-  rc.limits.max_body_size = chunk;
+  const std::string sender_tls_uri = "msrps://127.0.0.1:2855/senderabcd;tcp";
+  const std::string receiver_tls_uri = "msrps://127.0.0.1:2856/receiverabcd;tcp";
+  const SessionConfig sc = sender_config(sender_tls_uri, receiver_tls_uri, chunk);
+  const SessionConfig rc = receiver_config(sender_tls_uri, receiver_tls_uri, bytes, chunk);
 
   std::uint64_t received = 0;
   bool delivered = false, failed = false;
@@ -413,15 +410,7 @@ double run_cosip_tls(const BenchPki& pki, std::uint64_t bytes, std::size_t chunk
     receive_io.run();
   });
   cosip::bench::pin_to_core(0);
-  OutgoingStream stream;
-  stream.content_type = "application/octet-stream";
-  stream.size = bytes;
-  stream.read = [](std::uint64_t offset, std::span<char> out) {
-    fill(offset, out.data(), out.size());
-    return out.size();
-  };
-  stream.success_report = ReportRequest::yes;
-  stream.failure_report = failure;
+  const OutgoingStream stream = file_stream(bytes, failure);
   const auto start = Clock::now();
   asio::post(receive_io, [&] { receiver->start(); });
   sender->start();

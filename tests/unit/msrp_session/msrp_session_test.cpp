@@ -36,6 +36,14 @@ SessionConfig config(const std::string& local, const std::string& remote, std::s
 const std::string alice_uri = "msrp://127.0.0.1:7001/alicesession;tcp";
 const std::string bob_uri = "msrp://127.0.0.1:7002/bobsession;tcp";
 
+// Bob, receiving streamed messages of up to 1 MiB piece by piece.
+SessionConfig streaming_receiver() {
+  SessionConfig c = config(bob_uri, alice_uri);
+  c.stream_incoming = true;
+  c.max_message_size = 1 << 20;
+  return c;
+}
+
 // Moves each side's output to the other, `step` bytes at a time, until
 // nothing is left.
 void exchange(MsrpSession& a, MsrpSession& b, std::size_t step = 1 << 20) {
@@ -275,9 +283,7 @@ TEST_CASE("msrp session: a broken stream is reported, and a bad configuration re
 TEST_CASE("msrp session: a streamed message goes out as the output drains, and comes in piece by piece") {
   SessionConfig a = config(alice_uri, bob_uri, 1000);
   a.output_budget = 8000;
-  SessionConfig b = config(bob_uri, alice_uri);
-  b.stream_incoming = true;
-  b.max_message_size = 1 << 20;
+  const SessionConfig b = streaming_receiver();
   MsrpSession alice(a, counter(20));
   MsrpSession bob(b, counter(21));
   std::string file(100000, '\0');
@@ -364,9 +370,7 @@ OutgoingStream pattern_stream(std::uint64_t size) {
 TEST_CASE("msrp session: interrupting a stream ends it with '#'; the receiver hears of it") {
   SessionConfig a = config(alice_uri, bob_uri, 1000);
   a.output_budget = 3000;
-  SessionConfig b = config(bob_uri, alice_uri);
-  b.stream_incoming = true;
-  b.max_message_size = 1 << 20;
+  const SessionConfig b = streaming_receiver();
   MsrpSession alice(a, counter(30));
   MsrpSession bob(b, counter(31));
   const std::string id = alice.send_stream(pattern_stream(100000), t0);
@@ -407,9 +411,7 @@ TEST_CASE("msrp session: interrupting a stream ends it with '#'; the receiver he
 TEST_CASE("msrp session: a refused message gets 413, which stops the sender") {
   SessionConfig a = config(alice_uri, bob_uri, 1000);
   a.output_budget = 3000;
-  SessionConfig b = config(bob_uri, alice_uri);
-  b.stream_incoming = true;
-  b.max_message_size = 1 << 20;
+  const SessionConfig b = streaming_receiver();
   MsrpSession alice(a, counter(32));
   MsrpSession bob(b, counter(33));
   const std::string id = alice.send_stream(pattern_stream(100000), t0);
@@ -438,9 +440,7 @@ TEST_CASE("msrp session: a refused message gets 413, which stops the sender") {
 TEST_CASE("msrp session: pieces handed to on_piece as views, the output's buffer handed back and forth") {
   SessionConfig a = config(alice_uri, bob_uri, 700);
   a.output_budget = 3000;
-  SessionConfig b = config(bob_uri, alice_uri);
-  b.stream_incoming = true;
-  b.max_message_size = 1 << 20;
+  SessionConfig b = streaming_receiver();
   std::string file(20000, '\0');
   for (std::size_t i = 0; i < file.size(); ++i) file[i] = static_cast<char>(i * 13 % 256);
   std::string received(file.size(), '?');
@@ -526,9 +526,7 @@ TEST_CASE("msrp session: responses out of order; the deadline follows the oldest
 TEST_CASE("msrp session: a message refused from inside on_piece stops there") {
   SessionConfig a = config(alice_uri, bob_uri, 1000);
   a.output_budget = 3000;
-  SessionConfig b = config(bob_uri, alice_uri);
-  b.stream_incoming = true;
-  b.max_message_size = 1 << 20;
+  SessionConfig b = streaming_receiver();
   MsrpSession* receiver = nullptr;
   std::size_t pieces = 0;
   b.on_piece = [&](const IncomingPiece& p) {
@@ -555,9 +553,7 @@ TEST_CASE("msrp session: a message refused from inside on_piece stops there") {
 TEST_CASE("msrp session: Failure-Report: partial — no 200 per chunk, no timeout, the REPORT delivers") {
   SessionConfig a = config(alice_uri, bob_uri, 1000);
   a.output_budget = 4000;
-  SessionConfig b = config(bob_uri, alice_uri);
-  b.stream_incoming = true;
-  b.max_message_size = 1 << 20;
+  const SessionConfig b = streaming_receiver();
   MsrpSession alice(a, counter(40));
   MsrpSession bob(b, counter(41));
   OutgoingStream stream = pattern_stream(25000);
@@ -598,9 +594,7 @@ TEST_CASE("msrp session: Failure-Report: partial — no 200 per chunk, no timeou
 TEST_CASE("msrp session: Failure-Report: partial — an error response still stops the sender") {
   SessionConfig a = config(alice_uri, bob_uri, 1000);
   a.output_budget = 3000;
-  SessionConfig b = config(bob_uri, alice_uri);
-  b.stream_incoming = true;
-  b.max_message_size = 1 << 20;
+  const SessionConfig b = streaming_receiver();
   MsrpSession alice(a, counter(42));
   MsrpSession bob(b, counter(43));
   OutgoingStream other = pattern_stream(100000);  // a second message in the queue, behind the first
