@@ -109,13 +109,17 @@ std::string MsrpSession::send_message(OutgoingMessage message, TimePoint now) {
     start += length;
   } while (start - 1 < total);
   sending.all_chunks_made = true;
-  // With Failure-Report: no or partial and no report asked for, nothing
-  // comes back for a message that arrives: it is as good as sent.
-  if (sending.unanswered == 0 && message.success_report == ReportRequest::no) {
-    sending_.erase(message_id);
-    events_.push_back(SessionEvent{SessionEvent::Kind::delivered, message_id, {}, {}, 0, "sent", 0, 0});
-  }
+  sent_without_answer(sending_.find(message_id));
   return message_id;
+}
+
+void MsrpSession::sent_without_answer(std::map<std::string, Sending, std::less<>>::iterator s) {
+  // With Failure-Report: no or partial and no report asked for, nothing
+  // comes back for a message that arrives: once its last chunk is out, it
+  // is as good as delivered.
+  if (s->second.unanswered != 0 || s->second.success_report != ReportRequest::no) return;
+  events_.push_back(SessionEvent{SessionEvent::Kind::delivered, s->first, {}, {}, 0, "sent", 0, 0});
+  sending_.erase(s);
 }
 
 std::string MsrpSession::send_stream(OutgoingStream stream, TimePoint now) {
@@ -178,13 +182,8 @@ void MsrpSession::make_stream_chunks() {
     s.sent += length;
     if (last) {
       sending->second.all_chunks_made = true;
-      const std::string message_id = s.message_id;
       streaming_.erase(streaming_.begin());
-      // Nothing comes back for it when it arrives (as in send_message).
-      if (sending->second.unanswered == 0 && sending->second.success_report == ReportRequest::no) {
-        sending_.erase(sending);
-        events_.push_back(SessionEvent{SessionEvent::Kind::delivered, message_id, {}, {}, 0, "sent", 0, 0});
-      }
+      sent_without_answer(sending);
     }
   }
 }

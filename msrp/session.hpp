@@ -210,6 +210,8 @@ class MsrpSession {
   void finish_chunk(const std::string& message_id, Sending& sending, const ChunkSlot& slot, const ByteRange& range,
                     EndFlag flag);
   void make_stream_chunks();
+  // All chunks of `s` are out: delivered now when nothing will come back.
+  void sent_without_answer(std::map<std::string, Sending, std::less<>>::iterator s);
   // A transaction answered or failed: no longer open; the answered ones at
   // the front are dropped.
   void close_transaction(std::deque<Transaction>::iterator t);
