@@ -121,9 +121,11 @@ TEST_CASE("msrp stream: chat over the connection a=setup chose, the lifecycle in
 TEST_CASE("msrp stream: what cannot start fails with the reason") {
   asio::io_context io;
   SUBCASE("nobody listens where the peer's path points") {
-    asio::ip::tcp::acceptor probe(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    // Bound but not listening: connecting is refused, and no other test
+    // run in parallel can take the port meanwhile.
+    asio::ip::tcp::socket probe(io, asio::ip::tcp::v4());
+    probe.bind(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     const std::uint16_t port = probe.local_endpoint().port();
-    probe.close();
     Side bob(io, "MSRPChat", "msrp://127.0.0.1:9/bobchat2;tcp", 3);
     bob.stream->initialize(true);
     bob.stream->start({"msrp://127.0.0.1:" + std::to_string(port) + "/alicechat2;tcp"});
@@ -139,9 +141,11 @@ TEST_CASE("msrp stream: what cannot start fails with the reason") {
           "MSRPChatDidFail: the peer's path asks for TLS (msrps:) and no TLS is configured");
   }
   SUBCASE("through a relay nobody listens at: DidFail naming the relay, no DidInitialize") {
-    asio::ip::tcp::acceptor probe(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    // Bound but not listening: connecting is refused, and no other test
+    // run in parallel can take the port meanwhile.
+    asio::ip::tcp::socket probe(io, asio::ip::tcp::v4());
+    probe.bind(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     const std::uint16_t port = probe.local_endpoint().port();
-    probe.close();
     StreamConfig config;
     config.kind = "MSRPChat";
     config.session.local_uri = "msrp://127.0.0.1:9/bobchat6;tcp";
