@@ -6,6 +6,7 @@
 #include <variant>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 
@@ -27,6 +28,11 @@ namespace {
 // How long close() waits for the peer's close_notify before it closes the
 // socket anyway.
 constexpr std::chrono::seconds tls_shutdown_timeout{2};
+
+// A read this large means a bulk transfer: the socket is polled for
+// bulk_poll_window before the connection sleeps again (poll_read()).
+constexpr std::size_t bulk_read_size = 64 * 1024;
+constexpr std::chrono::microseconds bulk_poll_window{50};
 
 std::runtime_error tls_error(const std::string& what, const std::string& file) {
   const unsigned long code = ::ERR_get_error();
@@ -175,6 +181,8 @@ void MsrpConnection::start() {
     handshake();
     return;
   }
+  // Reads outside the reactor (poll_read) must not block.
+  stream_->socket().non_blocking(true, ignored);
   open_ = true;
   read();
   flush();
@@ -303,18 +311,65 @@ void MsrpConnection::read() {
   auto handler = [self = shared_from_this()](error_code ec, std::size_t n) {
     if (self->closed_) return;
     if (ec) {
-      // TLS: a close_notify reads as eof; a TCP close without it as
-      // stream_truncated.
-      self->fail(ec == asio::error::eof                ? "the peer closed the connection"
-                 : ec == ssl::error::stream_truncated ? "the peer closed the connection without a TLS close_notify"
-                                                       : "connection error: " + ec.message(),
-                 ec == asio::error::eof);
+      self->on_read_error(ec);
       return;
     }
     self->on_bytes(std::string_view(self->read_buffer_.data(), n));
-    if (!self->closed_) self->read();
+    if (self->closed_) return;
+    if (self->bulk_read(n))
+      self->poll_read(std::chrono::steady_clock::now() + bulk_poll_window);
+    else
+      self->read();
   };
   std::visit([&](auto& s) { s.async_read_some(asio::buffer(read_buffer_), std::move(handler)); }, stream_->stream);
+}
+
+// A bulk transfer over plain TCP: when the data comes about as fast as it
+// is parsed, waiting on the reactor after each read means the thread
+// sleeps, and the sender's next write has to wake it, which costs the
+// sending side more than the reading (a wake of an idle core). So after a
+// large read the socket is read again at once, each attempt posted behind
+// the other handlers (writes and timers go on), until `until`; every large
+// read moves `until` on. Then the connection waits on the reactor again.
+void MsrpConnection::poll_read(TimePoint until) {
+  asio::post(timer_.get_executor(), [self = shared_from_this(), until] {
+    if (self->closed_) return;
+    error_code ec;
+    const std::size_t n = self->stream_->socket().read_some(asio::buffer(self->read_buffer_), ec);
+    const TimePoint now = std::chrono::steady_clock::now();
+    if (ec == asio::error::would_block) {
+      if (now < until)
+        self->poll_read(until);
+      else
+        self->read();
+      return;
+    }
+    if (ec) {
+      self->on_read_error(ec);
+      return;
+    }
+    self->on_bytes(std::string_view(self->read_buffer_.data(), n));
+    if (self->closed_) return;
+    if (self->bulk_read(n))
+      self->poll_read(now + bulk_poll_window);
+    else if (now < until)
+      self->poll_read(until);
+    else
+      self->read();
+  });
+}
+
+bool MsrpConnection::bulk_read(std::size_t n) const {
+  return n >= bulk_read_size && stream_->tls_stream() == nullptr;
+}
+
+void MsrpConnection::on_read_error(error_code ec) {
+  // TLS: a close_notify reads as eof; a TCP close without it as
+  // stream_truncated.
+  fail(ec == asio::error::eof                ? "the peer closed the connection"
+       : ec == ssl::error::stream_truncated ? "the peer closed the connection without a TLS close_notify"
+                                             : "connection error: " + ec.message(),
+       ec == asio::error::eof);
 }
 
 // Unshared: straight into the one session. Shared: through the mux, each

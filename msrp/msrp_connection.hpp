@@ -161,6 +161,9 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   void on_bytes(std::string_view bytes);
   void handshake();
   void read();
+  void poll_read(TimePoint until);
+  void on_read_error(boost::system::error_code ec);
+  bool bulk_read(std::size_t n) const;
   void flush();
   void arm_timer();
   void deliver_events();

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 
 #include <sys/socket.h>
 
@@ -15,6 +16,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "msrp/msrp_connection.hpp"
@@ -517,4 +519,67 @@ TEST_CASE("msrp connection: a peer that never answers: each message fails with 4
   }
   CHECK(alice.closed.empty());
   alice.connection->close();
+}
+
+// A peer that writes faster than the connection reads: the bytes are
+// there before the connection starts, so its reads are large and it polls
+// the socket between them (MsrpConnection::poll_read). What ends the
+// stream is reported the same way there: a FIN after a whole message, a
+// reset in the middle of one.
+TEST_CASE("msrp connection: a bulk transfer read by polling the socket, ended by a FIN or a reset") {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  tcp::socket peer = acceptor.accept();
+  const std::string alice_uri = "msrp://127.0.0.1:1/alicesession;tcp";
+  const std::string bob_uri = "msrp://127.0.0.1:2/bobsession;tcp";
+  // The peer's bytes: 4 MiB in 64 KiB chunks, as a session writes them.
+  std::string body(4 * 1024 * 1024, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i * 7 % 26);
+  SessionConfig p;
+  p.local_uri = bob_uri;
+  p.remote_path = {alice_uri};
+  p.chunk_size = 64 * 1024;
+  MsrpSession peer_session(p, random_ids());
+  peer_session.send_message({"application/octet-stream", body, ReportRequest::no, ReportRequest::yes},
+                            std::chrono::steady_clock::now());
+  const std::string bytes = peer_session.take_output();
+  REQUIRE(bytes.size() > body.size());
+
+  bool reset = false;
+  SUBCASE("the whole message, then a FIN") {}
+  SUBCASE("half the message, then a reset") { reset = true; }
+  std::thread writer([&] {
+    boost::system::error_code ec;
+    asio::write(peer, asio::buffer(bytes.data(), reset ? bytes.size() / 2 : bytes.size()), ec);
+    if (reset) {
+      peer.set_option(asio::socket_base::linger(true, 0), ec);
+      peer.close(ec);
+    } else {
+      peer.shutdown(tcp::socket::shutdown_send, ec);
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the socket's buffers fill
+  SessionConfig a;
+  a.local_uri = alice_uri;
+  a.remote_path = {bob_uri};
+  a.max_message_size = body.size();
+  Side alice;
+  alice.connection = MsrpConnection::create(
+      std::move(client), std::make_unique<MsrpSession>(a, random_ids()),
+      {[&](const SessionEvent& e) { alice.events.push_back(e); }, [&](const std::string& r) { alice.closed = r; }});
+  alice.connection->start();
+  run_until(io, [&] { return !alice.closed.empty(); });
+  writer.join();
+  const auto received = std::count_if(alice.events.begin(), alice.events.end(), [&](const SessionEvent& e) {
+    return e.kind == Kind::message_received && e.body == body;
+  });
+  if (reset) {
+    CHECK(alice.closed.starts_with("connection error: "));
+    CHECK(alice.events.empty());
+  } else {
+    CHECK(received == 1);
+    CHECK(alice.closed == "the peer closed the connection");
+  }
 }
