@@ -13,11 +13,11 @@
 // used is printed too (per KiB). Peak RSS is read after the
 // cosip runs of a small and of the full size, before the anchors run:
 // equal means the memory does not grow with the file.
-//   msrp_throughput_bench [--bytes N] [--quick] [--in-memory] [--chunk N] [--only cosip|anchor]
+//   msrp_throughput_bench [--bytes N] [--quick] [--in-memory] [--chunk N] [--only cosip|anchor [--tls]]
 // --in-memory runs the two sessions alone in one thread, without sockets
 // (for callgrind: the instructions the protocol costs per byte);
 // --only cosip|anchor runs that side's TCP transfers alone (cosip with
-// partial reports), for perf or strace.
+// partial reports), for perf or strace; with --tls its TLS transfers.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
@@ -381,17 +381,14 @@ double run_cosip_tls(const BenchPki& pki, std::uint64_t bytes, std::size_t chunk
   const std::string sender_tls_uri = "msrps://127.0.0.1:2855/senderabcd;tcp";
   const std::string receiver_tls_uri = "msrps://127.0.0.1:2856/receiverabcd;tcp";
   const SessionConfig sc = sender_config(sender_tls_uri, receiver_tls_uri, chunk);
-  const SessionConfig rc = receiver_config(sender_tls_uri, receiver_tls_uri, bytes, chunk);
-
+  SessionConfig rc = receiver_config(sender_tls_uri, receiver_tls_uri, bytes, chunk);
   std::uint64_t received = 0;
+  rc.on_piece = [&](const IncomingPiece& piece) { received += piece.bytes.size(); };
+
   bool delivered = false, failed = false;
   std::string reason;
-  auto receiver = MsrpConnection::create(
-      std::move(server), server_tls, "", std::make_unique<MsrpSession>(rc, random_id),
-      {[&](const SessionEvent& e) {
-         if (e.kind == SessionEvent::Kind::chunk_received) received += e.body.size();
-       },
-       [](const std::string&) {}});
+  auto receiver = MsrpConnection::create(std::move(server), server_tls, "", std::make_unique<MsrpSession>(rc, random_id),
+                                         {[](const SessionEvent&) {}, [](const std::string&) {}});
   auto sender = MsrpConnection::create(
       std::move(client), client_tls, "", std::make_unique<MsrpSession>(sc, random_id),
       {[&](const SessionEvent& e) {
@@ -564,13 +561,23 @@ int main(int argc, char** argv) {
   std::uint64_t bytes = 1ULL << 30;
   bool in_memory = false;
   std::string only;  // "cosip" or "anchor": that side's TCP runs alone, for perf or strace
+  bool tls = false;  // with --only: the TLS runs instead
   std::vector<std::size_t> chunks = {2048, 64 * 1024};
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--chunk") == 0 && i + 1 < argc) chunks = {std::strtoull(argv[++i], nullptr, 10)};
     if (std::strcmp(argv[i], "--quick") == 0) bytes = 64ULL << 20;
     if (std::strcmp(argv[i], "--in-memory") == 0) in_memory = true;
+    if (std::strcmp(argv[i], "--tls") == 0) tls = true;
     if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
     if (std::strcmp(argv[i], "--bytes") == 0 && i + 1 < argc) bytes = std::strtoull(argv[++i], nullptr, 10);
+  }
+  if (!only.empty() && tls) {
+    const BenchPki pki;
+    for (const std::size_t chunk : chunks) {
+      if (only == "cosip") run_cosip_tls(pki, bytes, chunk, ReportRequest::partial);
+      if (only == "anchor") run_anchor_tls(pki, bytes, chunk);
+    }
+    return 0;
   }
   if (!only.empty()) {
     for (const std::size_t chunk : chunks) {
