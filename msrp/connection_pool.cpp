@@ -32,6 +32,24 @@ std::shared_ptr<MsrpConnection> ConnectionPool::find(const PeerKey& peer) {
 
 void ConnectionPool::add(const PeerKey& peer, const std::shared_ptr<MsrpConnection>& connection) {
   connections_[peer] = connection;
+  end_dial(peer);
+}
+
+bool ConnectionPool::dial_or_wait(const PeerKey& peer, std::function<void()> retry) {
+  const auto [it, first] = dialing_.try_emplace(peer);
+  if (!first) it->second.push_back(std::move(retry));
+  return first;
+}
+
+void ConnectionPool::abandon(const PeerKey& peer) { end_dial(peer); }
+
+void ConnectionPool::end_dial(const PeerKey& peer) {
+  const auto it = dialing_.find(peer);
+  if (it == dialing_.end()) return;
+  // Taken out first: a retry may start the next dial to the same peer.
+  const std::vector<std::function<void()>> waiters = std::move(it->second);
+  dialing_.erase(it);
+  for (const auto& retry : waiters) retry();
 }
 
 }  // namespace cosip::msrp

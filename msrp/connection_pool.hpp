@@ -3,6 +3,9 @@
 // connection). The side that connects looks here first: a second stream to
 // a peer it already has an open connection to adds its session to that
 // connection (MsrpConnection::add_session) instead of opening another.
+// While one stream is opening a connection to a peer, the others that want
+// that peer wait for it (dial_or_wait): a chat and a file transfer started
+// together get one connection.
 //
 // The key is where the connection goes: the host compared
 // case-insensitively (RFC 4975 §6.1), the port we connect to (2855 when
@@ -13,9 +16,11 @@
 
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "msrp/uri.hpp"
 
@@ -39,13 +44,24 @@ class ConnectionPool {
   // The open connection to `peer`, else null.
   std::shared_ptr<MsrpConnection> find(const PeerKey& peer);
   // A shared connection (MsrpConnection::create_shared) to `peer`, for the
-  // streams that come next.
+  // streams that come next; ends a dial to it (the waiters are told).
   void add(const PeerKey& peer, const std::shared_ptr<MsrpConnection>& connection);
+  // For a stream that found no open connection to `peer`: true when no
+  // other stream is opening one either; the caller dials, and ends with
+  // add() or abandon(). False when another is: `retry` is called once that
+  // dial has ended, and the caller looks again (find, then dial_or_wait).
+  bool dial_or_wait(const PeerKey& peer, std::function<void()> retry);
+  // The dial to `peer` ended without a connection (it failed, or the
+  // stream dialling ended): the waiters retry, one of them dials.
+  void abandon(const PeerKey& peer);
   // Connections known, open or not yet forgotten.
   std::size_t size() const { return connections_.size(); }
 
  private:
   std::map<PeerKey, std::weak_ptr<MsrpConnection>> connections_;
+  std::map<PeerKey, std::vector<std::function<void()>>> dialing_;  // the waiters of each dial under way
+
+  void end_dial(const PeerKey& peer);
 };
 
 }  // namespace cosip::msrp

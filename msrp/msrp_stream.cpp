@@ -45,6 +45,7 @@ void MsrpStream::fail(std::string reason) {
   error_code ignored;
   if (acceptor_) acceptor_->close(ignored);
   if (connecting_) connecting_->close(ignored);
+  abandon_dial();
   release_connection(reason);
   notify("DidFail", std::move(reason));
 }
@@ -165,14 +166,21 @@ void MsrpStream::connect() {
                       : "TLS is configured and the peer's path is msrp: (TCP)");
     return;
   }
+  std::weak_ptr<MsrpStream> weak = weak_from_this();
   if (config_.pool) {
-    if (std::shared_ptr<MsrpConnection> shared = config_.pool->find(peer_key(first))) {
+    const PeerKey peer = peer_key(first);
+    if (std::shared_ptr<MsrpConnection> shared = config_.pool->find(peer)) {
       connection_ = std::move(shared);
       attach_session();
       return;
     }
+    // Another stream is opening a connection to that peer: wait for it.
+    if (!config_.pool->dial_or_wait(peer, [weak] {
+          if (auto self = weak.lock(); self && self->state_ == State::starting) self->connect();
+        }))
+      return;
+    dialing_ = peer;
   }
-  std::weak_ptr<MsrpStream> weak = weak_from_this();
   dial("", bare_host(first.host), std::to_string(first.effective_port()), [weak](tcp::socket socket) {
     if (auto self = weak.lock()) self->run(std::move(socket), true);
   });
@@ -261,7 +269,8 @@ void MsrpStream::run(tcp::socket socket, bool connected) {
   if (connected && config_.pool) {
     connection_ = MsrpConnection::create_shared(std::move(socket), config_.tls, peer_name);
     connection_->start();
-    config_.pool->add(peer_key(first), connection_);
+    dialing_.reset();
+    config_.pool->add(peer_key(first), connection_);  // the streams waiting for it join now
     attach_session();
     return;
   }
@@ -308,6 +317,13 @@ void MsrpStream::release_connection(const std::string& reason) {
     connection_->close(reason);
 }
 
+void MsrpStream::abandon_dial() {
+  if (!dialing_) return;
+  const PeerKey peer = std::move(*dialing_);
+  dialing_.reset();
+  config_.pool->abandon(peer);
+}
+
 void MsrpStream::started() {
   if (connects_) {
     // RFC 4975 §5.4: the side that connected sends a SEND at once, which
@@ -335,6 +351,7 @@ void MsrpStream::end(const std::string& reason) {
   if (acceptor_) acceptor_->close(ignored);
   if (connecting_) connecting_->close(ignored);
   if (resolver_) resolver_->cancel();
+  abandon_dial();
   release_connection(reason);
   notify("DidEnd", reason);
 }

@@ -34,7 +34,8 @@
 // Shared by peer (StreamConfig::pool, RFC 4975 §6): the connecting side
 // first looks in the pool for an open connection to the same peer
 // (msrp/connection_pool.hpp) and adds its session to it; otherwise it opens
-// a shared connection and puts it there. Ending such a stream detaches its
+// a shared connection and puts it there; streams that want the same peer
+// while it is being opened wait for it. Ending such a stream detaches its
 // session; the last one to end closes the connection.
 #pragma once
 
@@ -139,6 +140,9 @@ class MsrpStream : public std::enable_shared_from_this<MsrpStream> {
   // Our part of the connection ends: the session detached when others
   // share it, else the connection closed.
   void release_connection(const std::string& reason);
+  // The pool's dial to the peer was ours and ended without a connection:
+  // the streams waiting for it try again.
+  void abandon_dial();
   // DidStart; the connecting side's binding SEND first.
   void started();
   void on_event(const SessionEvent& e);
@@ -155,6 +159,7 @@ class MsrpStream : public std::enable_shared_from_this<MsrpStream> {
   std::unique_ptr<boost::asio::ip::tcp::resolver> resolver_;
   std::unique_ptr<boost::asio::ip::tcp::socket> connecting_;
   std::shared_ptr<MsrpConnection> connection_;
+  std::optional<PeerKey> dialing_;  // the pool's dial to this peer is ours, until it ends
   std::string binding_id_;  // the bodiless SEND's Message-ID
   std::string session_id_;  // our session's key on a shared connection; "" on one of our own
 };

@@ -352,3 +352,81 @@ TEST_CASE("msrp stream: streams to the same peer share one connection through th
   CHECK(accepted == 1);
   CHECK(pool->find(PeerKey{"127.0.0.1", acceptor.local_endpoint().port(), "tcp", false}) == nullptr);
 }
+
+// A chat and a file transfer to the same peer start together: the second
+// waits for the connection the first is opening instead of dialling too.
+TEST_CASE("msrp stream: streams started together to one peer open one connection") {
+  asio::io_context io;
+  const auto pool = std::make_shared<ConnectionPool>();
+  SUBCASE("the peer accepts: both sessions on the one connection") {
+    asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    const std::string authority = "msrp://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+    int accepted = 0;
+    std::shared_ptr<MsrpConnection> alice;
+    asio::ip::tcp::socket first(io), second(io);
+    acceptor.async_accept(first, [&](boost::system::error_code ec) {
+      REQUIRE(!ec);
+      ++accepted;
+      alice = MsrpConnection::create_shared(std::move(first));
+      alice->start();
+      acceptor.async_accept(second, [&](boost::system::error_code ec) { accepted += ec ? 0 : 1; });
+    });
+    Side chat(io, "MSRPChat", "msrp://127.0.0.1:9/bobtogether1;tcp", 31, nullptr, pool);
+    Side file(io, "MSRPFileTransfer", "msrp://127.0.0.1:9/bobtogether2;tcp", 32, nullptr, pool);
+    chat.stream->initialize(true);
+    file.stream->initialize(true);
+    chat.stream->start({authority + "/alicetogether1;tcp"});
+    file.stream->start({authority + "/alicetogether2;tcp"});
+    CHECK(file.stream->connection() == nullptr);  // waiting for the chat's dial
+    REQUIRE(run_until(io, [&] { return chat.has("MSRPChatDidStart") && file.has("MSRPFileTransferDidStart"); }));
+    REQUIRE(chat.stream->connection() != nullptr);
+    CHECK(file.stream->connection() == chat.stream->connection());
+    CHECK(chat.stream->connection()->session_count() == 2);
+    io.restart();
+    io.run_for(std::chrono::milliseconds(50));
+    CHECK(accepted == 1);
+    CHECK(file.notifications ==
+          std::vector<std::string>{"MSRPFileTransferDidInitialize", "MSRPFileTransferDidStart"});
+    chat.stream->end();
+    file.stream->end();
+  }
+  SUBCASE("the connection is refused: each stream fails with the reason") {
+    asio::ip::tcp::socket probe(io, asio::ip::tcp::v4());  // bound, not listening
+    probe.bind(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    const std::string port = std::to_string(probe.local_endpoint().port());
+    Side chat(io, "MSRPChat", "msrp://127.0.0.1:9/bobrefused1;tcp", 33, nullptr, pool);
+    Side file(io, "MSRPFileTransfer", "msrp://127.0.0.1:9/bobrefused2;tcp", 34, nullptr, pool);
+    chat.stream->initialize(true);
+    file.stream->initialize(true);
+    chat.stream->start({"msrp://127.0.0.1:" + port + "/alicerefused1;tcp"});
+    file.stream->start({"msrp://127.0.0.1:" + port + "/alicerefused2;tcp"});
+    REQUIRE(run_until(io, [&] { return chat.has("MSRPChatDidFail") && file.has("MSRPFileTransferDidFail"); }));
+    CHECK(chat.notifications.back() == "MSRPChatDidFail: cannot connect to 127.0.0.1:" + port + ": Connection refused");
+    CHECK(file.notifications.back() ==
+          "MSRPFileTransferDidFail: cannot connect to 127.0.0.1:" + port + ": Connection refused");
+    CHECK(pool->size() == 0);
+  }
+  SUBCASE("the stream dialling ends first: the waiting one dials itself") {
+    asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    const std::string authority = "msrp://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+    std::shared_ptr<MsrpConnection> alice;
+    asio::ip::tcp::socket first(io);
+    acceptor.async_accept(first, [&](boost::system::error_code ec) {
+      REQUIRE(!ec);
+      alice = MsrpConnection::create_shared(std::move(first));
+      alice->start();
+    });
+    Side chat(io, "MSRPChat", "msrp://127.0.0.1:9/bobended1;tcp", 35, nullptr, pool);
+    Side file(io, "MSRPFileTransfer", "msrp://127.0.0.1:9/bobended2;tcp", 36, nullptr, pool);
+    chat.stream->initialize(true);
+    file.stream->initialize(true);
+    chat.stream->start({authority + "/aliceended1;tcp"});
+    file.stream->start({authority + "/aliceended2;tcp"});
+    chat.stream->end("changed my mind");
+    REQUIRE(run_until(io, [&] { return file.has("MSRPFileTransferDidStart"); }));
+    REQUIRE(file.stream->connection() != nullptr);
+    CHECK(file.stream->connection()->session_count() == 1);
+    CHECK(chat.notifications.back() == "MSRPChatDidEnd: changed my mind");
+    file.stream->end();
+  }
+}
