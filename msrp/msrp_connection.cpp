@@ -250,6 +250,10 @@ MsrpSession* MsrpConnection::find_session(std::string_view session_id) {
   return a != nullptr ? a->session.get() : nullptr;
 }
 
+void MsrpConnection::set_claim(std::function<void(std::string_view session_id)> claim) {
+  if (mux_) mux_->set_claim(std::move(claim));
+}
+
 bool MsrpConnection::add_session(std::string_view local_uri, std::unique_ptr<MsrpSession> session,
                                  Callbacks callbacks) {
   Uri uri;

@@ -138,6 +138,10 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   MsrpSession* find_session(std::string_view session_id);
   // close() was called, or the connection failed: it takes no more sessions.
   bool closed() const { return closed_; }
+  // Shared connections: `claim` is called with the session-id of a message
+  // for no session attached here; it may add_session() that session before
+  // it returns, and the message goes to it (else 481, SessionMux).
+  void set_claim(std::function<void(std::string_view session_id)> claim);
   // The relay's client (create_to_relay), else null.
   const RelayClient* relay() const { return relay_.get(); }
 

@@ -48,6 +48,15 @@ MsrpSession::MsrpSession(SessionConfig config, std::function<std::uint64_t()> ra
   if (config_.chunk_size == 0) config_.chunk_size = 1;
 }
 
+bool MsrpSession::set_remote_path(std::vector<std::string> path) {
+  UriList parsed;
+  if (!parse_path(path, parsed)) return false;
+  // Moving the vector keeps its strings where they are: the views hold.
+  config_.remote_path = std::move(path);
+  remote_path_ = std::move(parsed);
+  return true;
+}
+
 MsrpSession::Sending& MsrpSession::start_sending(const std::string& message_id, std::string_view content_type,
                                                  std::uint64_t total, ReportRequest success, ReportRequest failure) {
   Sending& sending = sending_[message_id];

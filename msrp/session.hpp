@@ -121,6 +121,10 @@ class MsrpSession {
 
   bool valid() const { return valid_; }
   const std::string& config_error() const { return config_error_; }
+  // The To-Path of our requests from now on, for a session made before the
+  // peer's path was known (MsrpStream on a shared listener). False, and
+  // the path unchanged, when it is empty or not MSRP URIs.
+  bool set_remote_path(std::vector<std::string> path);
 
   // Queues a message: its chunks are in the output at once. Returns its
   // Message-ID.

@@ -47,7 +47,9 @@ void SessionMux::on_head() {
   const MessageHead& head = parser_.head();
   target_.clear();
   if (!head.to_path.empty()) {
-    const auto it = sessions_.find(head.to_path.front().session_id);
+    const std::string_view id = head.to_path.front().session_id;
+    if (!sessions_.contains(id) && claim_ && !id.empty()) claim_(id);
+    const auto it = sessions_.find(id);
     if (it != sessions_.end()) {
       target_ = *it;
       return;

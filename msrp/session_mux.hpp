@@ -8,8 +8,11 @@
 // request and for a response alike, RFC 4975 §7.2), and its session-id the
 // session -> the head's bytes, then the body's and the end-line's as they
 // come, go to that session's sink, which feeds the session's own parser.
-// A message for no session here is dropped; a request other than REPORT
-// gets 481 (RFC 4975 §7.3), as its Failure-Report allows (§7.1.1).
+// A message for no session here is first offered to the claim callback,
+// which may add the session (a listener handing the connection to the
+// stream that waits for that session-id); otherwise it is dropped, and a
+// request other than REPORT gets 481 (RFC 4975 §7.3), as its
+// Failure-Report allows (§7.1.1).
 // A framing error is final: the connection is broken for every session.
 #pragma once
 
@@ -38,6 +41,10 @@ class SessionMux {
   bool has_session(std::string_view session_id) const { return sessions_.contains(session_id); }
   std::size_t session_count() const { return sessions_.size(); }
 
+  // Called with the session-id of a message for no session here; it may
+  // add_session() it before it returns, and the message goes there.
+  void set_claim(std::function<void(std::string_view session_id)> claim) { claim_ = std::move(claim); }
+
   // Bytes from the connection, in pieces of any size. False when the stream
   // is broken (error() says why): the connection must close.
   bool on_bytes(std::string_view bytes, const Sink& sink);
@@ -59,6 +66,7 @@ class SessionMux {
   std::string target_;      // the session of the current message; empty: dropped
   std::string output_;
   std::uint64_t dropped_ = 0;
+  std::function<void(std::string_view)> claim_;
 };
 
 }  // namespace cosip::msrp

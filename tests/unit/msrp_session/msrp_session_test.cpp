@@ -641,3 +641,21 @@ TEST_CASE("msrp session: a message sent with Failure-Report: partial and no repo
   alice.on_timeout(t0 + 60s);
   CHECK(alice.take_events().empty());
 }
+
+// A session made before the peer's path was known (on a shared listener)
+// takes it later; a path that is not MSRP URIs is refused and changes nothing.
+TEST_CASE("msrp session: the remote path set after the session was made") {
+  MsrpSession alice(config(alice_uri, alice_uri), counter(90));
+  CHECK(!alice.set_remote_path({}));
+  CHECK(!alice.set_remote_path({"sip:bob@example.com"}));
+  alice.send_message({"text/plain", "before", ReportRequest::no, ReportRequest::no}, t0);
+  REQUIRE(alice.set_remote_path({bob_uri}));
+  alice.send_message({"text/plain", "after", ReportRequest::no, ReportRequest::no}, t0);
+  const std::vector<Message> sent = parse_all(alice.take_output());
+  REQUIRE(sent.size() == 2);
+  REQUIRE(sent[0].head->to_path.size() == 1);
+  CHECK(sent[0].head->to_path[0].session_id == "alicesession");
+  REQUIRE(sent[1].head->to_path.size() == 1);
+  CHECK(sent[1].head->to_path[0].session_id == "bobsession");
+  CHECK(sent[1].head->to_path[0].port == 7002);
+}

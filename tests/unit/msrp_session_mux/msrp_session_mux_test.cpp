@@ -193,3 +193,36 @@ TEST_CASE("session mux: sessions come and go; a broken stream is final") {
     CHECK(routed.empty());
   }
 }
+
+// A listener's connection: the first message for a session-id not here is
+// offered to the claim callback, which may add the session; it is asked
+// once per message, and a session-id it does not add still gets 481.
+TEST_CASE("session mux: a message for a session not here is offered to the claim callback first") {
+  MsrpSession x(config(x_uri, a_uri), counter(5));
+  MsrpSession y(config(y_uri, b_uri), counter(6));
+  x.send_message({"text/plain", std::string(250, 'x'), ReportRequest::no, ReportRequest::yes}, t0);
+  y.send_message({"text/plain", "for b", ReportRequest::no, ReportRequest::yes}, t0);
+  const std::string stream = x.take_output() + y.take_output();
+  for (std::size_t at = 0; at <= stream.size(); ++at) {
+    SessionMux mux;
+    std::vector<std::string> asked;
+    mux.set_claim([&](std::string_view id) {
+      asked.emplace_back(id);
+      if (id == "aaaa") mux.add_session(id);  // a waits for its peer; nobody waits for b
+    });
+    Routed routed;
+    REQUIRE(feed_split(mux, stream, at, routed));
+    // x's message is three chunks: a is claimed on the first, then found.
+    CHECK(asked == std::vector<std::string>{"aaaa", "bbbb"});
+    CHECK(mux.has_session("aaaa"));
+    CHECK(routed.size() == 1);
+    MsrpSession a(config(a_uri, x_uri), counter(7));
+    REQUIRE(a.on_bytes(routed["aaaa"], t0));
+    const auto events = a.take_events();
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].body == std::string(250, 'x'));
+    const std::string reply = mux.take_output();
+    CHECK(reply.find(" 481 ") != std::string::npos);  // y's SEND
+    CHECK(mux.dropped() == 1);
+  }
+}
