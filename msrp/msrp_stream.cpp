@@ -1,5 +1,7 @@
 #include "msrp/msrp_stream.hpp"
 
+#include <utility>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/address.hpp>
 
@@ -46,6 +48,7 @@ void MsrpStream::fail(std::string reason) {
   if (acceptor_) acceptor_->close(ignored);
   if (connecting_) connecting_->close(ignored);
   abandon_dial();
+  if (!awaited_id_.empty()) config_.listener->forget(std::exchange(awaited_id_, {}));
   release_connection(reason);
   notify("DidFail", std::move(reason));
 }
@@ -62,7 +65,10 @@ void MsrpStream::initialize(bool connect) {
     connect_to_relay();
     return;
   }
-  if (!connect) {
+  if (!connect && config_.listener) {
+    await_on_listener();
+    if (state_ == State::ended) return;
+  } else if (!connect) {
     error_code ec;
     const asio::ip::address address = asio::ip::make_address(bare_host(local.host), ec);
     if (ec) {
@@ -79,19 +85,63 @@ void MsrpStream::initialize(bool connect) {
       fail("cannot listen on " + std::string(local.host) + ":" + std::to_string(endpoint.port()) + ": " + ec.message());
       return;
     }
-    if (config_.any_port) {
-      // The authority as written ("host" or "host:port") gets the port chosen.
-      const std::string port = std::to_string(acceptor_->local_endpoint().port());
-      const std::string written =
-          std::string(local.host) + (local.port != 0 ? ":" + std::to_string(local.port) : std::string()) + "/";
-      const std::size_t at = config_.session.local_uri.find(written);
-      if (at != std::string::npos)
-        config_.session.local_uri.replace(at, written.size(), std::string(local.host) + ":" + port + "/");
-    }
+    if (config_.any_port) set_local_port(acceptor_->local_endpoint().port());
     accept();
   }
   state_ = State::initialized;
   notify("DidInitialize");
+}
+
+void MsrpStream::set_local_port(std::uint16_t port) {
+  Uri local;
+  parse_uri(config_.session.local_uri, local);  // checked by initialize()
+  // The authority as written ("host" or "host:port") gets the port.
+  const std::string written =
+      std::string(local.host) + (local.port != 0 ? ":" + std::to_string(local.port) : std::string()) + "/";
+  const std::string host(local.host);
+  const std::size_t at = config_.session.local_uri.find(written);
+  if (at != std::string::npos)
+    config_.session.local_uri.replace(at, written.size(), host + ":" + std::to_string(port) + "/");
+}
+
+void MsrpStream::await_on_listener() {
+  Uri local;
+  parse_uri(config_.session.local_uri, local);  // checked by initialize()
+  if (local.secure != config_.listener->tls()) {
+    fail(local.secure ? "our URI is msrps: (TLS) and the listener is TCP"
+                      : "our URI is msrp: (TCP) and the listener is TLS");
+    return;
+  }
+  std::string id(local.session_id);  // before the URI changes under the view
+  set_local_port(config_.listener->port());
+  std::weak_ptr<MsrpStream> weak = weak_from_this();
+  if (!config_.listener->expect(id, [weak](const std::shared_ptr<MsrpConnection>& connection) {
+        if (auto self = weak.lock()) self->on_claimed(connection);
+      })) {
+    fail("another stream waits on the listener for the session-id " + id);
+    return;
+  }
+  awaited_id_ = std::move(id);
+}
+
+void MsrpStream::on_claimed(const std::shared_ptr<MsrpConnection>& connection) {
+  awaited_id_.clear();
+  if (state_ == State::ended) return;  // the message then gets 481
+  // Before start() the peer's path is not known yet: the session answers
+  // the peer's first requests (responses follow their From-Path) and takes
+  // the path when start() gives it.
+  SessionConfig session = config_.session;
+  if (session.remote_path.empty()) session.remote_path = {session.local_uri};
+  auto made = std::make_unique<MsrpSession>(session, random_);
+  if (!connection->add_session(session.local_uri, std::move(made), session_callbacks())) {
+    fail("the session could not join the connection it came on");
+    return;
+  }
+  connection_ = connection;
+  Uri local;
+  parse_uri(config_.session.local_uri, local);
+  session_id_ = std::string(local.session_id);
+  if (state_ == State::starting) started();
 }
 
 void MsrpStream::accept() {
@@ -118,6 +168,16 @@ void MsrpStream::start(std::vector<std::string> remote_path) {
   config_.session.remote_path = std::move(remote_path);
   if (config_.relay) {
     run_through_relay();
+  } else if (config_.listener && !connects_) {
+    // Claimed already: the session takes the peer's path now.
+    if (connection_) {
+      if (MsrpSession* session = connection_->find_session(session_id_);
+          session == nullptr || !session->set_remote_path(config_.session.remote_path)) {
+        fail("the peer's path holds no MSRP URI");
+        return;
+      }
+      started();
+    }
   } else if (connects_) {
     connect();
   } else if (accepted_) {
@@ -352,6 +412,7 @@ void MsrpStream::end(const std::string& reason) {
   if (connecting_) connecting_->close(ignored);
   if (resolver_) resolver_->cancel();
   abandon_dial();
+  if (!awaited_id_.empty()) config_.listener->forget(std::exchange(awaited_id_, {}));
   release_connection(reason);
   notify("DidEnd", reason);
 }

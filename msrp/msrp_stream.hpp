@@ -37,6 +37,13 @@
 // a shared connection and puts it there; streams that want the same peer
 // while it is being opened wait for it. Ending such a stream detaches its
 // session; the last one to end closes the connection.
+//
+// On a shared listener (StreamConfig::listener, msrp/msrp_listener.hpp):
+// the accepting side does not listen on a port of its own; its URI takes
+// the listener's port, and it waits for the first message that names its
+// session-id, on whatever connection the listener accepted (one the peer
+// may share with its other sessions to us). Its session is made then, and
+// takes the peer's path when start() gives it.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +57,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "msrp/connection_pool.hpp"
+#include "msrp/msrp_listener.hpp"
 #include "msrp/msrp_connection.hpp"
 #include "msrp/relay_client.hpp"
 
@@ -74,6 +82,9 @@ struct StreamConfig {
   // The connecting side shares a connection with the pool's other streams
   // to the same peer. Null: a connection of its own.
   std::shared_ptr<ConnectionPool> pool;
+  // The accepting side waits on this listener (whose TLS, if any, is the
+  // accepting side's) instead of listening itself. Null: its own port.
+  std::shared_ptr<MsrpListener> listener;
 };
 
 struct StreamNotification {
@@ -128,6 +139,12 @@ class MsrpStream : public std::enable_shared_from_this<MsrpStream> {
             std::function<void(boost::asio::ip::tcp::socket)> connected);
   void connect();
   void accept();
+  // Replaces the port of our URI (the authority as written) by `port`.
+  void set_local_port(std::uint16_t port);
+  // On a shared listener: waits for our session-id (DidFail when it cannot).
+  void await_on_listener();
+  // The listener's connection carries our session-id: the session joins it.
+  void on_claimed(const std::shared_ptr<MsrpConnection>& connection);
   void connect_to_relay();
   void on_relay_event(const RelayEvent& e);
   // The session of this stream, or null after DidFail.
@@ -160,6 +177,7 @@ class MsrpStream : public std::enable_shared_from_this<MsrpStream> {
   std::unique_ptr<boost::asio::ip::tcp::socket> connecting_;
   std::shared_ptr<MsrpConnection> connection_;
   std::optional<PeerKey> dialing_;  // the pool's dial to this peer is ours, until it ends
+  std::string awaited_id_;  // the session-id we wait for on the listener, until claimed
   std::string binding_id_;  // the bodiless SEND's Message-ID
   std::string session_id_;  // our session's key on a shared connection; "" on one of our own
 };

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -41,10 +42,12 @@ struct Side : cosip::test::StreamRecorder {
   std::shared_ptr<MsrpStream> stream;
 
   Side(asio::io_context& io, const std::string& kind, const std::string& local_uri, std::uint64_t seed,
-       std::shared_ptr<TlsContext> tls = nullptr, std::shared_ptr<ConnectionPool> pool = nullptr) {
+       std::shared_ptr<TlsContext> tls = nullptr, std::shared_ptr<ConnectionPool> pool = nullptr,
+       std::shared_ptr<MsrpListener> listener = nullptr) {
     StreamConfig config = cosip::test::stream_config(kind, local_uri);
     config.tls = std::move(tls);
     config.pool = std::move(pool);
+    config.listener = std::move(listener);
     stream = MsrpStream::create(io.get_executor(), config, counter(seed), callbacks());
   }
 };
@@ -429,4 +432,136 @@ TEST_CASE("msrp stream: streams started together to one peer open one connection
     CHECK(chat.notifications.back() == "MSRPChatDidEnd: changed my mind");
     file.stream->end();
   }
+}
+
+namespace {
+
+// Sends `body` on the stream's session and writes it out.
+void send_text(Side& side, const std::string& body) {
+  OutgoingMessage message;
+  message.content_type = "text/plain";
+  message.body = body;
+  REQUIRE(side.stream->session() != nullptr);
+  side.stream->session()->send_message(std::move(message), std::chrono::steady_clock::now());
+  side.stream->connection()->sync();
+}
+
+bool received(const Side& side, const std::string& body) {
+  return std::any_of(side.events.begin(), side.events.end(), [&](const SessionEvent& e) {
+    return e.kind == SessionEvent::Kind::message_received && e.body == body;
+  });
+}
+
+}  // namespace
+
+// The spec's MSRPConfiguration local_port: every accepting stream on one
+// port. Bob's two streams share one connection (a pool), Carol's has its
+// own; each session finds its stream, one claimed before its stream was
+// started and one after.
+TEST_CASE("msrp stream: accepting streams share one listener, a peer's sessions on one connection") {
+  asio::io_context io;
+  std::string error;
+  const auto listener = MsrpListener::create(io.get_executor(), "127.0.0.1", 0, nullptr, error);
+  REQUIRE_MESSAGE(listener != nullptr, error);
+  const std::string port = ":" + std::to_string(listener->port()) + "/";
+  Side alice1(io, "MSRPChat", "msrp://127.0.0.1:2855/alicelisten1;tcp", 41, nullptr, nullptr, listener);
+  Side alice2(io, "MSRPChat", "msrp://127.0.0.1:2855/alicelisten2;tcp", 42, nullptr, nullptr, listener);
+  Side alice3(io, "MSRPChat", "msrp://127.0.0.1/alicelisten3;tcp", 43, nullptr, nullptr, listener);
+  for (Side* a : {&alice1, &alice2, &alice3}) {
+    a->stream->initialize(false);
+    CHECK(a->notifications == std::vector<std::string>{"MSRPChatDidInitialize"});
+    CHECK_MESSAGE(a->stream->local_uri().find(port) != std::string::npos, a->stream->local_uri());
+  }
+  CHECK(listener->awaited() == 3);
+  const auto pool = std::make_shared<ConnectionPool>();
+  Side bob1(io, "MSRPChat", "msrp://127.0.0.1:9/boblisten1;tcp", 44, nullptr, pool);
+  Side bob2(io, "MSRPChat", "msrp://127.0.0.1:9/boblisten2;tcp", 45, nullptr, pool);
+  Side carol(io, "MSRPChat", "msrp://127.0.0.1:9/carollisten;tcp", 46);
+  for (Side* b : {&bob1, &bob2, &carol}) b->stream->initialize(true);
+  alice2.stream->start({bob2.stream->local_uri()});
+  alice3.stream->start({carol.stream->local_uri()});
+  bob1.stream->start({alice1.stream->local_uri()});
+  bob2.stream->start({alice2.stream->local_uri()});
+  carol.stream->start({alice3.stream->local_uri()});
+  // Alice1 is not started yet: its session is made when bob1's binding
+  // SEND comes, and answers it.
+  REQUIRE(run_until(io, [&] {
+    return alice1.stream->connection() != nullptr && alice2.has("MSRPChatDidStart") && alice3.has("MSRPChatDidStart");
+  }));
+  CHECK(listener->awaited() == 0);
+  CHECK(alice1.notifications == std::vector<std::string>{"MSRPChatDidInitialize"});
+  alice1.stream->start({bob1.stream->local_uri()});
+  CHECK(alice1.notifications == std::vector<std::string>{"MSRPChatDidInitialize", "MSRPChatDidStart"});
+  CHECK(alice1.stream->connection() == alice2.stream->connection());
+  CHECK(alice1.stream->connection()->session_count() == 2);
+  CHECK(alice3.stream->connection() != alice1.stream->connection());
+
+  send_text(alice1, "to bob1");
+  send_text(alice2, "to bob2");
+  send_text(alice3, "to carol");
+  send_text(bob1, "to alice1");
+  send_text(carol, "to alice3");
+  REQUIRE(run_until(io, [&] {
+    return received(bob1, "to bob1") && received(bob2, "to bob2") && received(carol, "to carol") &&
+           received(alice1, "to alice1") && received(alice3, "to alice3");
+  }));
+  CHECK(!received(bob2, "to bob1"));
+  CHECK(!received(alice2, "to alice1"));
+  for (Side* s : {&alice1, &alice2, &alice3, &bob1, &bob2, &carol}) CHECK(!s->has("MSRPChatDidFail"));
+  for (Side* s : {&alice1, &alice2, &alice3, &bob1, &bob2, &carol}) s->stream->end();
+}
+
+TEST_CASE("msrp stream: on a listener, a session-id nobody waits for gets 481") {
+  asio::io_context io;
+  std::string error;
+  const auto listener = MsrpListener::create(io.get_executor(), "127.0.0.1", 0, nullptr, error);
+  REQUIRE(listener != nullptr);
+  const std::string authority = "msrp://127.0.0.1:" + std::to_string(listener->port());
+  Side alice(io, "MSRPChat", "msrp://127.0.0.1/aliceended;tcp", 51, nullptr, nullptr, listener);
+  alice.stream->initialize(false);
+  CHECK(listener->awaited() == 1);
+  SUBCASE("its stream ended before the peer came") {
+    alice.stream->end();
+    CHECK(listener->awaited() == 0);
+  }
+  SUBCASE("no stream was ever there") {}
+  Side bob(io, "MSRPChat", "msrp://127.0.0.1:9/bobunknown;tcp", 52);
+  bob.stream->initialize(true);
+  bob.stream->start({authority + (alice.has("MSRPChatDidEnd") ? "/aliceended;tcp" : "/nosuchsession;tcp")});
+  REQUIRE(run_until(io, [&] { return bob.has("MSRPChatDidStart"); }));
+  send_text(bob, "anyone?");
+  REQUIRE(run_until(io, [&] { return !bob.events.empty(); }));
+  CHECK(bob.events[0].kind == SessionEvent::Kind::not_delivered);
+  CHECK(bob.events[0].code == 481);
+  bob.stream->end();
+}
+
+TEST_CASE("msrp stream: a TLS listener takes msrps: streams only") {
+  asio::io_context io;
+  cosip::test::TestPki pki;
+  const cosip::test::CertFiles cert = pki.issue("alice", "IP:127.0.0.1");
+  TlsConfig server;
+  server.certificate_file = cert.certificate_file;
+  server.private_key_file = cert.private_key_file;
+  TlsConfig client;
+  client.ca_file = pki.ca_file();
+  std::string error;
+  const auto listener = MsrpListener::create(io.get_executor(), "127.0.0.1", 0, TlsContext::server(server), error);
+  REQUIRE(listener != nullptr);
+  Side tcp(io, "MSRPChat", "msrp://127.0.0.1/alicetcp;tcp", 61, nullptr, nullptr, listener);
+  tcp.stream->initialize(false);
+  CHECK(tcp.notifications.back() == "MSRPChatDidFail: our URI is msrp: (TCP) and the listener is TLS");
+  Side alice(io, "MSRPChat", "msrps://127.0.0.1/alicetls;tcp", 62, nullptr, nullptr, listener);
+  Side bob(io, "MSRPChat", "msrps://127.0.0.1:9/bobtls;tcp", 63, TlsContext::client(client));
+  alice.stream->initialize(false);
+  bob.stream->initialize(true);
+  alice.stream->start({bob.stream->local_uri()});
+  bob.stream->start({alice.stream->local_uri()});
+  REQUIRE(run_until(io, [&] { return alice.has("MSRPChatDidStart") && bob.has("MSRPChatDidStart"); }));
+  send_text(alice, "over TLS");
+  REQUIRE(run_until(io, [&] { return received(bob, "over TLS"); }));
+  CHECK(MsrpListener::create(io.get_executor(), "127.0.0.1", listener->port(), nullptr, error) == nullptr);
+  CHECK(error.find("cannot listen on 127.0.0.1:" + std::to_string(listener->port()) + ": ") == 0);
+  alice.stream->end();
+  bob.stream->end();
 }
