@@ -13,7 +13,7 @@ using error_code = boost::system::error_code;
 
 std::shared_ptr<MsrpListener> MsrpListener::create(asio::any_io_executor executor, const std::string& address,
                                                    std::uint16_t port, std::shared_ptr<TlsContext> tls,
-                                                   std::string& error) {
+                                                   std::string& error, std::chrono::milliseconds unclaimed_timeout) {
   error_code ec;
   const asio::ip::address ip = asio::ip::make_address(address, ec);
   if (ec) {
@@ -25,6 +25,7 @@ std::shared_ptr<MsrpListener> MsrpListener::create(asio::any_io_executor executo
     return nullptr;
   }
   std::shared_ptr<MsrpListener> listener(new MsrpListener(std::move(executor), std::move(tls)));
+  listener->unclaimed_timeout_ = unclaimed_timeout;
   const tcp::endpoint endpoint(ip, port);
   tcp::acceptor& acceptor = listener->acceptor_;
   acceptor.open(endpoint.protocol(), ec);
@@ -73,7 +74,7 @@ void MsrpListener::accept() {
         if (listener && c) listener->claim(session_id, c);
       });
       connection->start();
-      auto timer = std::make_shared<asio::steady_timer>(executor, unclaimed_timeout);
+      auto timer = std::make_shared<asio::steady_timer>(executor, self->unclaimed_timeout_);
       timer->async_wait([weak_connection, timer](error_code ec) {
         if (auto c = weak_connection.lock(); !ec && c && c->session_count() == 0)
           c->close("no session was claimed on the connection");

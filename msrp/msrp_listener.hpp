@@ -7,8 +7,8 @@
 // it, which attaches its session. A peer may carry several of our sessions
 // on one connection (RFC 4975 §6): each is claimed as its first message
 // comes. A message for a session-id nobody waits for gets 481
-// (SessionMux); a connection that no session has claimed 30 s after it was
-// accepted is closed.
+// (SessionMux); a connection that no session has claimed some time after it
+// was accepted (30 s unless told) is closed.
 #pragma once
 
 #include <chrono>
@@ -32,11 +32,13 @@ class MsrpListener : public std::enable_shared_from_this<MsrpListener> {
   using Claim = std::function<void(const std::shared_ptr<MsrpConnection>&)>;
 
   // Listens on `address` (an IP address) and `port` (0: one the system
-  // picks); msrps: when `tls` (a server context) is given. Null, with
-  // `error` saying why, when it cannot.
+  // picks); msrps: when `tls` (a server context) is given. An accepted
+  // connection that carries no session after `unclaimed_timeout` is
+  // closed. Null, with `error` saying why, when it cannot listen.
   static std::shared_ptr<MsrpListener> create(boost::asio::any_io_executor executor, const std::string& address,
                                               std::uint16_t port, std::shared_ptr<TlsContext> tls,
-                                              std::string& error);
+                                              std::string& error,
+                                              std::chrono::milliseconds unclaimed_timeout = std::chrono::seconds(30));
   ~MsrpListener();
   MsrpListener(const MsrpListener&) = delete;
   MsrpListener& operator=(const MsrpListener&) = delete;
@@ -53,9 +55,6 @@ class MsrpListener : public std::enable_shared_from_this<MsrpListener> {
   // Stops accepting; connections already accepted go on.
   void close();
 
-  // How long an accepted connection may carry no session.
-  static constexpr std::chrono::seconds unclaimed_timeout{30};
-
  private:
   MsrpListener(boost::asio::any_io_executor executor, std::shared_ptr<TlsContext> tls);
   void accept();
@@ -64,6 +63,7 @@ class MsrpListener : public std::enable_shared_from_this<MsrpListener> {
   boost::asio::ip::tcp::acceptor acceptor_;
   std::shared_ptr<TlsContext> tls_;
   std::uint16_t port_ = 0;
+  std::chrono::milliseconds unclaimed_timeout_{};
   std::map<std::string, Claim, std::less<>> expected_;
 };
 

@@ -565,3 +565,21 @@ TEST_CASE("msrp stream: a TLS listener takes msrps: streams only") {
   alice.stream->end();
   bob.stream->end();
 }
+
+TEST_CASE("msrp stream: a listener closes a connection no session claims") {
+  asio::io_context io;
+  std::string error;
+  const auto listener =
+      MsrpListener::create(io.get_executor(), "127.0.0.1", 0, nullptr, error, std::chrono::milliseconds(200));
+  REQUIRE(listener != nullptr);
+  asio::ip::tcp::socket silent(io);
+  silent.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), listener->port()));
+  const auto start = std::chrono::steady_clock::now();
+  char byte = 0;
+  bool closed = false;
+  silent.async_read_some(asio::buffer(&byte, 1), [&](boost::system::error_code ec, std::size_t) {
+    closed = ec == asio::error::eof;
+  });
+  REQUIRE(run_until(io, [&] { return closed; }));
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(150));
+}
