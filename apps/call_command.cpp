@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,13 +18,6 @@ namespace cosip::apps {
 namespace {
 
 using namespace cosip::sip;
-
-std::string offer(std::string_view direction) {
-  return "v=0\r\no=cosip 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-         "m=audio 40000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
-         "a=rtpmap:101 telephone-event/8000\r\na=" +
-         std::string(direction) + "\r\n";
-}
 
 class Caller {
  public:
@@ -72,7 +66,21 @@ class Caller {
         return false;
       }
     } else {
-      offer_ = offer("sendrecv");
+      // No media: the same offer/answer with PCMU and PCMA on a port no RTP
+      // is sent from, so that the peer's re-INVITEs get real answers.
+      sdp::LocalCapabilities caps;
+      caps.username = "cosip";
+      caps.session_id = random_session_id();
+      caps.session_version = 1;
+      caps.address = "127.0.0.1";
+      caps.audio.port = 40000;
+      caps.audio.rtcp_mux = false;
+      caps.audio.codecs = {sdp::AudioCodec("PCMU", 8000, 1, 0), sdp::AudioCodec("PCMA", 8000, 1, 8)};
+      caps.msrp.chat = false;
+      caps.msrp.file_transfer = false;
+      signalling_.emplace(std::move(caps));
+      std::string error;
+      offer_ = signalling_->offer(false, error);
     }
     if (!options_.user.empty()) digest_.add_account({options_.user, options_.password, {}});
     session_interval_ = static_cast<std::uint32_t>(options_.session_expires);
@@ -110,14 +118,27 @@ class Caller {
     invite_id_ = ua_.send_request(invite_, target_);
   }
 
+  // Our side of the offer/answer: CallMedia's with --audio (which moves the
+  // media along), else the signalling-only one.
+  std::string sdp_offer(bool hold, std::string& error) {
+    return media_ ? media_->offer(hold, error) : signalling_->offer(hold, error);
+  }
+  bool sdp_answer(const Message& m, std::string& error) {
+    return media_ ? media_->on_answer(std::string(m.body), error) : signalling_->on_answer(std::string(m.body), error);
+  }
+  bool sdp_peer_offer(const Message& m, std::string& answer, std::string& error) {
+    return media_ ? media_->on_offer(std::string(m.body), answer, error)
+                  : signalling_->on_offer(std::string(m.body), answer, error);
+  }
+  void sdp_rejected() { media_ ? media_->on_rejected() : signalling_->on_rejected(); }
+  bool sdp_on_hold() const { return media_ ? media_->on_hold() : signalling_->on_hold(); }
+
   // A request in the dialog: a re-INVITE gets our answer to its offer, or
   // our session as an offer when it has none (RFC 3261 §14.2, RFC 3264 §8);
-  // anything else (INFO, MESSAGE) a 200. Without --audio there is no
-  // negotiated session (the INVITE's SDP is a fixed stand-in), so a
-  // re-INVITE gets a bare 200 as before.
+  // anything else (INFO, MESSAGE) a 200.
   void on_request(const UserAgentCore::IncomingRequest& r) {
     UserAgentCore& core = ua_.core();
-    if (r.request.method != "INVITE" || !media_) {
+    if (r.request.method != "INVITE") {
       core.respond(r.id, ua_.now(), 200);
       return;
     }
@@ -125,7 +146,7 @@ class Caller {
     std::string error;
     if (r.request.body.empty()) {
       // The 200 carries the offer; the answer comes in the ACK.
-      sdp = media_->offer(media_->on_hold(), error);
+      sdp = sdp_offer(sdp_on_hold(), error);
       if (sdp.empty()) {
         // §14.2: our own offer is still outstanding (the core 491s those with a body).
         std::cout << "re-INVITE without an offer: 491 (" << error << ")" << std::endl;
@@ -134,7 +155,7 @@ class Caller {
       }
       offer_in_200_ = true;
       std::cout << "re-INVITE without an offer: ours in the 200" << std::endl;
-    } else if (!media_->on_offer(std::string(r.request.body), sdp, error) && sdp.empty()) {
+    } else if (!sdp_peer_offer(r.request, sdp, error) && sdp.empty()) {
       // §14.2: refused, and the session goes on as it was.
       std::cout << "re-INVITE: 488 (" << error << ")" << std::endl;
       core.respond(r.id, ua_.now(), 488);
@@ -149,13 +170,13 @@ class Caller {
   // The ACK of our 200 to a re-INVITE without an offer carries the answer
   // to the offer that 200 made (RFC 3264 §4).
   void on_ack(const Message& ack) {
-    if (!offer_in_200_ || !media_) return;
+    if (!offer_in_200_) return;
     offer_in_200_ = false;
     std::string error;
     if (ack.body.empty()) {
-      media_->on_rejected();
+      sdp_rejected();
       finish(1, "the ACK has no answer to our offer");
-    } else if (!media_->on_answer(std::string(ack.body), error)) {
+    } else if (!sdp_answer(ack, error)) {
       finish(1, "media: " + error);
     } else {
       std::cout << "re-INVITE: the ACK's answer applied" << std::endl;
@@ -222,14 +243,12 @@ class Caller {
         return;
       }
       dialog_ = dialog->id();
-      if (media_) {
-        std::string error;
-        if (!media_->on_answer(std::string(m.body), error)) {
-          finish(1, "media: " + error);
-          return;
-        }
-        std::cout << "media: RTP started" << std::endl;
+      std::string error;
+      if (!sdp_answer(m, error)) {
+        finish(1, "media: " + error);
+        return;
       }
+      if (media_) std::cout << "media: RTP started" << std::endl;
       if (const std::optional<SessionExpires> se = session_expires(m))
         std::cout << "session timer: " << se->seconds << " s, refreshed by "
                   << (se->refresher == Refresher::uas ? "the callee" : "us") << std::endl;
@@ -240,10 +259,10 @@ class Caller {
     if (id == reinvite_id_ && code >= 200) {
       std::cout << "re-INVITE: " << code << " " << m.reason_phrase << std::endl;
       Dialog* d = ua_.core().find_dialog(dialog_);
-      if (media_ && code >= 300) media_->on_rejected();
-      if (media_ && code < 300) {
+      if (code >= 300) sdp_rejected();
+      if (code < 300) {
         std::string error;
-        if (!media_->on_answer(std::string(m.body), error)) {
+        if (!sdp_answer(m, error)) {
           finish(1, "media: " + error);
           return;
         }
@@ -263,7 +282,14 @@ class Caller {
       else plan_hangup();
       return;
     }
-    if (id == refresh_id_ && code >= 200) std::cout << "session refresh: " << code << std::endl;
+    if (id == refresh_id_ && code >= 200) {
+      // The refresh re-offered our session (RFC 4028 §7.4): its answer, or
+      // its refusal, closes that offer like any other (RFC 3264 §4).
+      std::cout << "session refresh: " << code << std::endl;
+      std::string error;
+      if (code >= 300) sdp_rejected();
+      else if (!sdp_answer(m, error)) finish(1, "media: the refresh's answer: " + error);
+    }
     if (id == bye_id_ && code >= 200) finish(code < 300 ? 0 : 1, "BYE: " + std::to_string(code));
   }
 
@@ -273,13 +299,13 @@ class Caller {
     Dialog::Request r;
     r.extra_headers = std::string(canonical_name(HeaderId::session_expires)) + ": " +
                       to_string(SessionExpires{interval, Refresher::uac}) + "\r\n";
-    refresh_id_ = send_in_dialog(dialog, std::move(r), "sendrecv");
+    refresh_id_ = send_in_dialog(dialog, std::move(r), false);
   }
 
-  void send_reinvite(Dialog& dialog) { reinvite_id_ = send_in_dialog(dialog, {}, "sendonly"); }
+  void send_reinvite(Dialog& dialog) { reinvite_id_ = send_in_dialog(dialog, {}, true); }
 
-  // A re-INVITE in `dialog` offering our session with `direction`.
-  TransactionId send_in_dialog(Dialog& dialog, Dialog::Request r, std::string_view direction) {
+  // A re-INVITE in `dialog` offering our session (hold: a=sendonly).
+  TransactionId send_in_dialog(Dialog& dialog, Dialog::Request r, bool hold) {
     SendTarget next;
     if (!UserAgent::target_for(dialog.next_hop(), next)) {
       finish(1, "cannot reach the dialog's target " + dialog.next_hop());
@@ -289,15 +315,11 @@ class Caller {
     r.method = "INVITE";
     r.via = ua_.via_for(next.address.transport) + ";rport;branch=" + ua_.core().ids().branch();
     r.contact = "<" + ua_.core().config().contact + ">";
-    if (media_) {
-      std::string error;
-      r.body = media_->offer(direction == "sendonly", error);
-      if (r.body.empty()) {
-        finish(1, "media: " + error);
-        return 0;
-      }
-    } else {
-      r.body = offer(direction);
+    std::string error;
+    r.body = sdp_offer(hold, error);
+    if (r.body.empty()) {
+      finish(1, "media: " + error);
+      return 0;
     }
     r.content_type = "application/sdp";
     return ua_.send_request(dialog.make_request(r), next);
@@ -391,6 +413,7 @@ class Caller {
   std::string invite_;
   std::string offer_;  // the INVITE's SDP, the same again after a challenge
   std::unique_ptr<CallMedia> media_;
+  std::optional<CallSdp> signalling_;  // without --audio
   TransactionId invite_id_ = 0;
   TransactionId reinvite_id_ = 0;
   TransactionId refresh_id_ = 0;

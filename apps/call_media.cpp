@@ -9,7 +9,6 @@
 #include <array>
 #include <deque>
 #include <future>
-#include <random>
 
 #include "rtp/srtp/sdes.hpp"
 #include "sdp/session_description.hpp"
@@ -21,13 +20,6 @@ constexpr std::chrono::milliseconds frame_time{20};
 constexpr std::chrono::seconds max_kept_audio{60};  // of received audio in the report
 constexpr std::chrono::milliseconds digit_duration{160};
 constexpr std::chrono::milliseconds digit_gap{240};
-
-std::string random_digits(std::size_t n) {
-  std::random_device rd;
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) s += static_cast<char>('1' + rd() % 9);
-  return s;
-}
 
 // Runs `f` on the media thread and waits for it.
 template <class F>
@@ -76,7 +68,7 @@ CallMedia::~CallMedia() { stop(); }
 bool CallMedia::open(std::string& error) {
   sdp::LocalCapabilities caps;
   caps.username = "cosip";
-  caps.session_id = random_digits(10);
+  caps.session_id = random_session_id();
   caps.session_version = 1;
   // RFC 7587 §7: opus/48000/2 whatever we send; we would like FEC (§6.1).
   caps.audio.codecs = {sdp::AudioCodec("PCMU", 8000, 1, 0), sdp::AudioCodec("PCMA", 8000, 1, 8),
@@ -113,7 +105,7 @@ bool CallMedia::open(std::string& error) {
   }
   caps.msrp.chat = false;
   caps.msrp.file_transfer = false;
-  negotiator_.emplace(std::move(caps));
+  sdp_.emplace(std::move(caps));
   return true;
 }
 
@@ -228,56 +220,28 @@ void CallMedia::update_ringback() {
 }
 
 std::string CallMedia::offer(bool hold, std::string& error) {
-  sdp::SessionDescription sd;
-  sdp::NegotiationError e;
-  if (!negotiator_->local_description()) e = negotiator_->make_offer({sdp::StreamRequest::audio()}, sd);
-  else if (hold) e = negotiator_->hold(sd);
-  else e = negotiator_->reoffer(sd);
-  if (e) {
-    error = e.message();
-    return {};
-  }
+  std::string text = sdp_->offer(hold, error);
+  if (text.empty()) return {};
   // The spec's start_recording_audio: nothing is recorded while on hold.
   boost::asio::post(io_, [this, hold] {
     on_hold_ = hold;
     if (recorder_) hold ? recorder_->pause() : recorder_->resume();
   });
-  return sdp::serialize(sd);
+  return text;
 }
 
 bool CallMedia::on_answer(const std::string& text, std::string& error) {
-  sdp::SessionDescription answer;
-  if (const sdp::ParseError pe = sdp::parse(text, answer, sdp::ParseOptions::lenient())) {
-    error = "the answer's SDP: " + pe.message();
-    negotiator_->rollback();
-    return false;
-  }
-  if (const sdp::NegotiationError e = negotiator_->process_answer(answer)) {
-    error = e.message();
-    return false;
-  }
-  return apply_session("the answer refused the audio stream", error);
+  return sdp_->on_answer(text, error) && apply_session("the answer refused the audio stream", error);
 }
 
 bool CallMedia::on_offer(const std::string& text, std::string& answer, std::string& error) {
-  sdp::SessionDescription offer;
-  if (const sdp::ParseError pe = sdp::parse(text, offer, sdp::ParseOptions::lenient())) {
-    error = "the offer's SDP: " + pe.message();
-    return false;
-  }
-  // A refused offer leaves the negotiator's session as it was (RFC 3261 §14.2).
-  sdp::SessionDescription sd;
-  if (const sdp::NegotiationError e = negotiator_->answer(offer, sd)) {
-    error = e.message();
-    return false;
-  }
-  answer = sdp::serialize(sd);
-  return apply_session("our answer refused the audio stream", error);
+  // A refused offer leaves the session as it was (RFC 3261 §14.2).
+  return sdp_->on_offer(text, answer, error) && apply_session("our answer refused the audio stream", error);
 }
 
 // The negotiated audio stream to the RTP stream, on the media thread.
 bool CallMedia::apply_session(std::string_view no_audio, std::string& error) {
-  const sdp::NegotiatedStream* audio = negotiator_->session().find(sdp::StreamKind::audio);
+  const sdp::NegotiatedStream* audio = sdp_->session().find(sdp::StreamKind::audio);
   if (audio == nullptr) {
     error = no_audio;
     return false;
@@ -291,7 +255,7 @@ bool CallMedia::apply_session(std::string_view no_audio, std::string& error) {
 }
 
 void CallMedia::on_rejected() {
-  if (negotiator_ && negotiator_->state() == sdp::Negotiator::State::offer_sent) negotiator_->rollback();
+  if (sdp_) sdp_->on_rejected();
 }
 
 void CallMedia::start_stream(const sdp::NegotiatedStream& audio, std::string& error) {

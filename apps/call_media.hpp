@@ -31,6 +31,7 @@
 #include "media/mixer.hpp"
 #include "media/resampler.hpp"
 #include "media/wav_file.hpp"
+#include "apps/call_sdp.hpp"
 #include "apps/speaker.hpp"
 #include "session/ringtones.hpp"
 #include "rtp/ice_transport.hpp"
@@ -109,7 +110,7 @@ class CallMedia {
   // follow the answer made.
   bool on_offer(const std::string& sdp, std::string& answer, std::string& error);
   // Whether our side of the session is on hold (our last offer was a hold).
-  bool on_hold() const { return negotiator_->on_hold(); }
+  bool on_hold() const { return sdp_->on_hold(); }
   // Stops the stream (RTCP BYE) and the media thread; then report() is final.
   void stop();
   const CallMediaReport& report() const { return report_; }
@@ -135,7 +136,7 @@ class CallMedia {
   std::shared_ptr<rtp::IceTransport> ice_;  // with ICE; the stream goes over it
   std::optional<std::chrono::steady_clock::time_point> ice_started_;
   std::shared_ptr<rtp::RtpStream> stream_;
-  std::optional<sdp::Negotiator> negotiator_;
+  std::optional<CallSdp> sdp_;
   // From the negotiated codec (again after a re-INVITE that changes it).
   media::CodecFormat format_;
   std::unique_ptr<media::AudioEncoder> encoder_;

@@ -19,6 +19,9 @@
 #     changed the session: RFC 3264 §8);
 #   - cosip reports the codec it switched to (PCMA/8000/1) and exits 0 on
 #     SIPp's BYE; no malformed packet in the capture.
+# Then the same scenario against `cosip call` without --audio (signalling
+# only, no RTP): SIPp's checks of the answers pass the same way (they
+# failed when such a call answered re-INVITEs with a bare 200).
 # Usage: sipp_peer_reinvite_test.sh COSIP_BINARY SCENARIO_DIR
 set -u
 cosip=$1
@@ -129,5 +132,23 @@ check("cosip sends no RTP once it answered the hold with recvonly", not held)
 check("no RTP of another payload type", not other)
 sys.exit(0 if ok else 1)
 PY
+# Signalling only: the same answers, without media.
+timeout 60 sipp -i 127.0.0.1 -p "$sip_port" -mp "$media_port" -m 1 -nostdin -sf "$scenarios/uas_peer_reinvite.xml" \
+  -trace_err -error_file "$work/sipp2.err" >/dev/null 2>&1 &
+sipp_pid=$!
+sleep 0.5
+"$cosip" call "sip:service@127.0.0.1:$sip_port" --hangup-ms -1 --timeout 30 >"$work/cosip2.out" 2>&1
+cosip_rc=$?
+wait "$sipp_pid"
+sipp_rc=$?
+sipp_pid=
+cat "$work/cosip2.out"
+check "signalling only: cosip call exit 0" [ "$cosip_rc" = 0 ]
+check "signalling only: SIPp's scenario completed (PCMA-only answer, 488, offer in the 200, recvonly)" [ "$sipp_rc" = 0 ]
+[ "$sipp_rc" = 0 ] || { head -c 3000 "$work/sipp2.err"; echo; }
+check "signalling only: cosip answered the PCMA offer" grep -q "^re-INVITE: answered$" "$work/cosip2.out"
+check "signalling only: cosip refused the G722 offer with 488" grep -q "^re-INVITE: 488" "$work/cosip2.out"
+check "signalling only: cosip took the ACK's answer" grep -q "^re-INVITE: the ACK's answer applied$" "$work/cosip2.out"
+
 echo "peer re-INVITE checks: $failures failed"
 [ "$failures" -eq 0 ]
