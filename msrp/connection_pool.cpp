@@ -32,24 +32,26 @@ std::shared_ptr<MsrpConnection> ConnectionPool::find(const PeerKey& peer) {
 
 void ConnectionPool::add(const PeerKey& peer, const std::shared_ptr<MsrpConnection>& connection) {
   connections_[peer] = connection;
-  end_dial(peer);
+  end_dial(peer, nullptr);
 }
 
-bool ConnectionPool::dial_or_wait(const PeerKey& peer, std::function<void()> retry) {
+bool ConnectionPool::dial_or_wait(const PeerKey& peer, DialEnded ended) {
   const auto [it, first] = dialing_.try_emplace(peer);
-  if (!first) it->second.push_back(std::move(retry));
+  if (!first) it->second.push_back(std::move(ended));
   return first;
 }
 
-void ConnectionPool::abandon(const PeerKey& peer) { end_dial(peer); }
+void ConnectionPool::dial_failed(const PeerKey& peer, const std::string& reason) { end_dial(peer, &reason); }
 
-void ConnectionPool::end_dial(const PeerKey& peer) {
+void ConnectionPool::abandon(const PeerKey& peer) { end_dial(peer, nullptr); }
+
+void ConnectionPool::end_dial(const PeerKey& peer, const std::string* failure) {
   const auto it = dialing_.find(peer);
   if (it == dialing_.end()) return;
-  // Taken out first: a retry may start the next dial to the same peer.
-  const std::vector<std::function<void()>> waiters = std::move(it->second);
+  // Taken out first: a waiter that looks again may start the next dial.
+  const std::vector<DialEnded> waiters = std::move(it->second);
   dialing_.erase(it);
-  for (const auto& retry : waiters) retry();
+  for (const DialEnded& ended : waiters) ended(failure);
 }
 
 }  // namespace cosip::msrp

@@ -46,22 +46,28 @@ class ConnectionPool {
   // A shared connection (MsrpConnection::create_shared) to `peer`, for the
   // streams that come next; ends a dial to it (the waiters are told).
   void add(const PeerKey& peer, const std::shared_ptr<MsrpConnection>& connection);
+  // How a dial another stream made ended, for one that waited for it:
+  // null: look again (find, then dial_or_wait), the connection is there or
+  // the dialling stream gave up; else why the connection could not be had.
+  using DialEnded = std::function<void(const std::string* failure)>;
   // For a stream that found no open connection to `peer`: true when no
   // other stream is opening one either; the caller dials, and ends with
-  // add() or abandon(). False when another is: `retry` is called once that
-  // dial has ended, and the caller looks again (find, then dial_or_wait).
-  bool dial_or_wait(const PeerKey& peer, std::function<void()> retry);
-  // The dial to `peer` ended without a connection (it failed, or the
-  // stream dialling ended): the waiters retry, one of them dials.
+  // add(), dial_failed() or abandon(). False when another is: `ended` is
+  // called once that dial has ended.
+  bool dial_or_wait(const PeerKey& peer, DialEnded ended);
+  // The peer could not be reached: the waiters fail with `reason` too
+  // (rather than each dialling, and waiting as long, in turn).
+  void dial_failed(const PeerKey& peer, const std::string& reason);
+  // The stream dialling ended: the waiters look again, one of them dials.
   void abandon(const PeerKey& peer);
   // Connections known, open or not yet forgotten.
   std::size_t size() const { return connections_.size(); }
 
  private:
   std::map<PeerKey, std::weak_ptr<MsrpConnection>> connections_;
-  std::map<PeerKey, std::vector<std::function<void()>>> dialing_;  // the waiters of each dial under way
+  std::map<PeerKey, std::vector<DialEnded>> dialing_;  // the waiters of each dial under way
 
-  void end_dial(const PeerKey& peer);
+  void end_dial(const PeerKey& peer, const std::string* failure);
 };
 
 }  // namespace cosip::msrp

@@ -340,9 +340,8 @@ void MsrpConnection::poll_read(TimePoint until) {
     if (self->closed_) return;
     error_code ec;
     const std::size_t n = self->stream_->socket().read_some(asio::buffer(self->read_buffer_), ec);
-    const TimePoint now = std::chrono::steady_clock::now();
     if (ec == asio::error::would_block) {
-      if (now < until)
+      if (std::chrono::steady_clock::now() < until)
         self->poll_read(until);
       else
         self->read();
@@ -354,6 +353,8 @@ void MsrpConnection::poll_read(TimePoint until) {
     }
     self->on_bytes(std::string_view(self->read_buffer_.data(), n));
     if (self->closed_) return;
+    // The window runs from when these bytes were dealt with.
+    const TimePoint now = std::chrono::steady_clock::now();
     if (self->bulk_read(n))
       self->poll_read(now + bulk_poll_window);
     else if (now < until)
@@ -363,8 +364,10 @@ void MsrpConnection::poll_read(TimePoint until) {
   });
 }
 
-bool MsrpConnection::bulk_read(std::size_t n) const {
-  return n >= bulk_read_size && stream_->tls_stream() == nullptr;
+bool MsrpConnection::bulk_read(std::size_t n) {
+  const bool bulk = n >= bulk_read_size && stream_->tls_stream() == nullptr;
+  if (bulk) ++bulk_reads_;
+  return bulk;
 }
 
 void MsrpConnection::on_read_error(error_code ec) {

@@ -142,6 +142,9 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   // for no session attached here; it may add_session() that session before
   // it returns, and the message goes to it (else 481, SessionMux).
   void set_claim(std::function<void(std::string_view session_id)> claim);
+  // Reads of a bulk transfer (64 KiB or more over TCP) after which the
+  // socket was polled rather than waited on (see poll_read()).
+  std::uint64_t bulk_reads() const { return bulk_reads_; }
   // The relay's client (create_to_relay), else null.
   const RelayClient* relay() const { return relay_.get(); }
 
@@ -167,7 +170,7 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   void read();
   void poll_read(TimePoint until);
   void on_read_error(boost::system::error_code ec);
-  bool bulk_read(std::size_t n) const;
+  bool bulk_read(std::size_t n);
   void flush();
   void arm_timer();
   void deliver_events();
@@ -183,6 +186,7 @@ class MsrpConnection : public std::enable_shared_from_this<MsrpConnection> {
   std::array<char, 256 * 1024> read_buffer_{};  // a large read: fewer wake-ups per byte at file-transfer rates
   std::string writing_;  // being written
   bool timer_armed_ = false;
+  std::uint64_t bulk_reads_ = 0;
   TimePoint armed_for_{};  // the deadline the timer waits for, when armed
   bool open_ = false;    // TCP: at once; TLS: once the handshake is done
   bool closed_ = false;

@@ -47,7 +47,7 @@ void MsrpStream::fail(std::string reason) {
   error_code ignored;
   if (acceptor_) acceptor_->close(ignored);
   if (connecting_) connecting_->close(ignored);
-  abandon_dial();
+  abandon_dial(&reason);  // while dialling, only the dial can fail
   if (!awaited_id_.empty()) config_.listener->forget(std::exchange(awaited_id_, {}));
   release_connection(reason);
   notify("DidFail", std::move(reason));
@@ -133,6 +133,10 @@ void MsrpStream::on_claimed(const std::shared_ptr<MsrpConnection>& connection) {
   SessionConfig session = config_.session;
   if (session.remote_path.empty()) session.remote_path = {session.local_uri};
   auto made = std::make_unique<MsrpSession>(session, random_);
+  if (!made->valid()) {  // start() gave a path that is not MSRP URIs
+    fail(made->config_error());
+    return;
+  }
   if (!connection->add_session(session.local_uri, std::move(made), session_callbacks())) {
     fail("the session could not join the connection it came on");
     return;
@@ -171,6 +175,10 @@ void MsrpStream::start(std::vector<std::string> remote_path) {
   } else if (config_.listener && !connects_) {
     // Claimed already: the session takes the peer's path now.
     if (connection_) {
+      if (connection_->closed()) {
+        fail("the connection closed before the stream started");
+        return;
+      }
       if (MsrpSession* session = connection_->find_session(session_id_);
           session == nullptr || !session->set_remote_path(config_.session.remote_path)) {
         fail("the peer's path holds no MSRP URI");
@@ -235,8 +243,13 @@ void MsrpStream::connect() {
       return;
     }
     // Another stream is opening a connection to that peer: wait for it.
-    if (!config_.pool->dial_or_wait(peer, [weak] {
-          if (auto self = weak.lock(); self && self->state_ == State::starting) self->connect();
+    if (!config_.pool->dial_or_wait(peer, [weak](const std::string* failure) {
+          auto self = weak.lock();
+          if (!self || self->state_ != State::starting) return;
+          if (failure != nullptr)
+            self->fail(*failure);
+          else
+            self->connect();
         }))
       return;
     dialing_ = peer;
@@ -318,7 +331,9 @@ MsrpConnection::Callbacks MsrpStream::session_callbacks() {
             if (auto self = weak.lock()) self->on_event(e);
           },
           [weak](const std::string& reason) {
-            if (auto self = weak.lock(); self && self->state_ == State::started) self->fail(reason);
+            // Also before start(): a session a listener's connection
+            // carried, which closed meanwhile.
+            if (auto self = weak.lock(); self && self->state_ != State::ended && self->connection_) self->fail(reason);
           }};
 }
 
@@ -329,9 +344,15 @@ void MsrpStream::run(tcp::socket socket, bool connected) {
   if (connected && config_.pool) {
     connection_ = MsrpConnection::create_shared(std::move(socket), config_.tls, peer_name);
     connection_->start();
+    const PeerKey peer = std::move(*dialing_);
     dialing_.reset();
-    config_.pool->add(peer_key(first), connection_);  // the streams waiting for it join now
+    // Ours first, so that a waiter that joins and ends at once does not
+    // close the connection as its last session.
     attach_session();
+    if (state_ == State::started)
+      config_.pool->add(peer, connection_);  // the streams waiting for it join now
+    else
+      config_.pool->abandon(peer);  // ended or failed meanwhile: they look again
     return;
   }
   std::unique_ptr<MsrpSession> session = make_session();
@@ -377,11 +398,14 @@ void MsrpStream::release_connection(const std::string& reason) {
     connection_->close(reason);
 }
 
-void MsrpStream::abandon_dial() {
+void MsrpStream::abandon_dial(const std::string* failure) {
   if (!dialing_) return;
   const PeerKey peer = std::move(*dialing_);
   dialing_.reset();
-  config_.pool->abandon(peer);
+  if (failure != nullptr)
+    config_.pool->dial_failed(peer, *failure);
+  else
+    config_.pool->abandon(peer);
 }
 
 void MsrpStream::started() {
@@ -393,6 +417,9 @@ void MsrpStream::started() {
   }
   state_ = State::started;
   notify("DidStart");
+  // What a listener's connection brought before start(), after DidStart.
+  for (const SessionEvent& e : std::exchange(early_events_, {}))
+    if (state_ == State::started) on_event(e);
 }
 
 void MsrpStream::on_event(const SessionEvent& e) {
@@ -400,6 +427,10 @@ void MsrpStream::on_event(const SessionEvent& e) {
   if (e.message_id == binding_id_) return;
   if (e.kind == SessionEvent::Kind::message_received && e.body.empty() && e.content_type.empty() && e.total == 0)
     return;
+  if (state_ != State::started) {  // claimed on a listener before start(); nothing after the end
+    if (state_ != State::ended) early_events_.push_back(e);
+    return;
+  }
   if (callbacks_.on_event) callbacks_.on_event(e);
 }
 
@@ -411,7 +442,7 @@ void MsrpStream::end(const std::string& reason) {
   if (acceptor_) acceptor_->close(ignored);
   if (connecting_) connecting_->close(ignored);
   if (resolver_) resolver_->cancel();
-  abandon_dial();
+  abandon_dial(nullptr);
   if (!awaited_id_.empty()) config_.listener->forget(std::exchange(awaited_id_, {}));
   release_connection(reason);
   notify("DidEnd", reason);

@@ -158,8 +158,9 @@ class MsrpStream : public std::enable_shared_from_this<MsrpStream> {
   // share it, else the connection closed.
   void release_connection(const std::string& reason);
   // The pool's dial to the peer was ours and ended without a connection:
-  // the streams waiting for it try again.
-  void abandon_dial();
+  // the streams waiting for it fail with `failure`, or (null: this stream
+  // ended) look again.
+  void abandon_dial(const std::string* failure);
   // DidStart; the connecting side's binding SEND first.
   void started();
   void on_event(const SessionEvent& e);
@@ -178,6 +179,7 @@ class MsrpStream : public std::enable_shared_from_this<MsrpStream> {
   std::shared_ptr<MsrpConnection> connection_;
   std::optional<PeerKey> dialing_;  // the pool's dial to this peer is ours, until it ends
   std::string awaited_id_;  // the session-id we wait for on the listener, until claimed
+  std::vector<SessionEvent> early_events_;  // claimed before start(): held until DidStart
   std::string binding_id_;  // the bodiless SEND's Message-ID
   std::string session_id_;  // our session's key on a shared connection; "" on one of our own
 };

@@ -560,7 +560,9 @@ TEST_CASE("msrp connection: a bulk transfer read by polling the socket, ended by
       peer.shutdown(tcp::socket::shutdown_send, ec);
     }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the socket's buffers fill
+  // Room for more than one bulk read, filled before the connection reads.
+  client.set_option(asio::socket_base::receive_buffer_size(1 << 20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
   SessionConfig a;
   a.local_uri = alice_uri;
   a.remote_path = {bob_uri};
@@ -571,7 +573,10 @@ TEST_CASE("msrp connection: a bulk transfer read by polling the socket, ended by
       {[&](const SessionEvent& e) { alice.events.push_back(e); }, [&](const std::string& r) { alice.closed = r; }});
   alice.connection->start();
   run_until(io, [&] { return !alice.closed.empty(); });
+  if (alice.closed.empty()) ::shutdown(peer.native_handle(), SHUT_RDWR);  // stuck: free the writer, then fail
   writer.join();
+  REQUIRE(!alice.closed.empty());
+  CHECK(alice.connection->bulk_reads() > 0);  // the polling path was taken
   const auto received = std::count_if(alice.events.begin(), alice.events.end(), [&](const SessionEvent& e) {
     return e.kind == Kind::message_received && e.body == body;
   });

@@ -583,3 +583,75 @@ TEST_CASE("msrp stream: a listener closes a connection no session claims") {
   REQUIRE(run_until(io, [&] { return closed; }));
   CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(150));
 }
+
+// What a listener's connection brings before start(): a message is held
+// and handed on after DidStart; a close fails the stream there and then.
+TEST_CASE("msrp stream: on a listener, before start(): a message waits for DidStart, a close fails the stream") {
+  asio::io_context io;
+  std::string error;
+  const auto listener = MsrpListener::create(io.get_executor(), "127.0.0.1", 0, nullptr, error);
+  REQUIRE(listener != nullptr);
+  Side alice(io, "MSRPChat", "msrp://127.0.0.1/aliceearly;tcp", 71, nullptr, nullptr, listener);
+  Side bob(io, "MSRPChat", "msrp://127.0.0.1:9/bobearly;tcp", 72);
+  alice.stream->initialize(false);
+  bob.stream->initialize(true);
+  bob.stream->start({alice.stream->local_uri()});
+  REQUIRE(run_until(io, [&] { return bob.has("MSRPChatDidStart"); }));
+  send_text(bob, "early");
+  REQUIRE(run_until(io, [&] { return !bob.events.empty(); }));  // answered by alice's session
+  CHECK(bob.events[0].kind == SessionEvent::Kind::delivered);
+  CHECK(alice.events.empty());  // not before DidStart
+  SUBCASE("start(): DidStart, then the message") {
+    alice.stream->start({bob.stream->local_uri()});
+    CHECK(alice.notifications == std::vector<std::string>{"MSRPChatDidInitialize", "MSRPChatDidStart"});
+    CHECK(received(alice, "early"));
+  }
+  SUBCASE("the peer goes first: DidFail, and start() does nothing") {
+    bob.stream->end();
+    REQUIRE(run_until(io, [&] { return alice.has("MSRPChatDidFail"); }));
+    CHECK(alice.notifications ==
+          std::vector<std::string>{"MSRPChatDidInitialize", "MSRPChatDidFail: the peer closed the connection"});
+    alice.stream->start({bob.stream->local_uri()});
+    CHECK(alice.notifications.size() == 2);
+    CHECK(alice.events.empty());
+  }
+}
+
+// A stream that joins a dial another made and ends inside its own
+// DidStart must not take the dialer's connection with it.
+TEST_CASE("msrp stream: a stream that joined a pooled dial and ends at once leaves the dialer's connection open") {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const std::string authority = "msrp://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+  std::shared_ptr<MsrpConnection> alice;
+  asio::ip::tcp::socket first(io);
+  acceptor.async_accept(first, [&](boost::system::error_code ec) {
+    REQUIRE(!ec);
+    alice = MsrpConnection::create_shared(std::move(first));
+    alice->start();
+  });
+  const auto pool = std::make_shared<ConnectionPool>();
+  Side chat(io, "MSRPChat", "msrp://127.0.0.1:9/bobquick1;tcp", 81, nullptr, pool);
+  StreamConfig config = cosip::test::stream_config("MSRPFileTransfer", "msrp://127.0.0.1:9/bobquick2;tcp");
+  config.pool = pool;
+  std::shared_ptr<MsrpStream> file;
+  std::vector<std::string> file_notifications;
+  file = MsrpStream::create(io.get_executor(), config, counter(82),
+                            {[&](const StreamNotification& n) {
+                               file_notifications.push_back(n.name);
+                               if (n.name == "MSRPFileTransferDidStart") file->end("not wanted");
+                             },
+                             {}});
+  chat.stream->initialize(true);
+  file->initialize(true);
+  chat.stream->start({authority + "/alicequick1;tcp"});
+  file->start({authority + "/alicequick2;tcp"});
+  REQUIRE(run_until(io, [&] { return chat.has("MSRPChatDidStart") && file_notifications.size() == 4; }));
+  CHECK(file_notifications == std::vector<std::string>{"MSRPFileTransferDidInitialize", "MSRPFileTransferDidStart",
+                                                       "MSRPFileTransferWillEnd", "MSRPFileTransferDidEnd"});
+  REQUIRE(chat.stream->connection() != nullptr);
+  CHECK(!chat.stream->connection()->closed());
+  CHECK(chat.stream->connection()->session_count() == 1);
+  CHECK(!chat.has("MSRPChatDidFail"));
+  chat.stream->end();
+}
