@@ -1,11 +1,14 @@
 // Fuzz target for what a peer's bytes reach past the parser: MsrpSession
-// (path checks, reassembly, responses, reports), the chat stream (CPIM and
+// (path checks, reassembly, responses, reports), with bit 7 of byte 0
+// behind a SessionMux that claims the session on its first message (as a
+// listener's connection does), the chat stream (CPIM and
 // is-composing unwrapped) and the file-transfer stream (its pieces into a
 // sink in memory), and the file-selector a peer's SDP carries. Input: byte 0
 // picks the session's options and seeds the split points; then a line that
 // is a file-selector value; the rest is the stream from the peer. Besides
 // memory errors it checks that
-// - everything the session writes back parses, whole, as MSRP messages;
+// - everything the session (and the mux) writes back parses, whole, as
+//   MSRP messages; the mux hands on only the session's messages;
 // - the sink is only written inside the announced size;
 // - the file transfer ends at most once.
 #include <cstdint>
@@ -19,6 +22,7 @@
 #include "msrp/file_transfer.hpp"
 #include "msrp/parser.hpp"
 #include "msrp/session.hpp"
+#include "msrp/session_mux.hpp"
 
 namespace {
 
@@ -102,8 +106,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const TimePoint t0{std::chrono::seconds(1)};
   const std::size_t step = 1 + (options >> 3) * 7;
   bool ended = false;
+  const bool muxed = (options & 0x80) != 0;
+  SessionMux mux(config.limits);
+  mux.set_claim([&mux](std::string_view id) {
+    if (id == "s1") mux.add_session(id);
+  });
+  bool session_ok = true;
+  const auto into_session = [&](std::string_view id, std::string_view bytes) {
+    check(id == "s1");
+    if (session_ok) session_ok = session.on_bytes(bytes, t0);
+  };
   for (std::size_t at = 0; at < rest.size(); at += step) {
-    const bool ok = session.on_bytes(rest.substr(at, step), t0);
+    const std::string_view piece = rest.substr(at, step);
+    bool ok = true;
+    if (muxed) {
+      ok = mux.on_bytes(piece, into_session) && session_ok;
+      check_output(mux.take_output());
+    } else {
+      ok = session.on_bytes(piece, t0);
+    }
     const std::vector<SessionEvent> events = session.take_events();
     if (config.stream_incoming) {
       transfer.on_session_events(events);
