@@ -421,6 +421,11 @@ void PathCache::keep(std::string_view value, const UriList& list) {
 }
 
 void HeadTemplate::learn(const MessageHead& head) {
+  // A chunk that ends its message (a chat message in one SEND, the last
+  // chunk of a file) has no next chunk to be compared with: learning it
+  // would cost a second parse for nothing, so the template stays as it is.
+  if (head.byte_range && head.byte_range->total != ByteRange::unknown && head.byte_range->end == head.byte_range->total)
+    return;
   text_.clear();
   ++generation_;
   range_header_ = head.headers.size();

@@ -146,7 +146,8 @@ const char* parse_byte_range(std::string_view value, ByteRange& range, std::stri
 class HeadTemplate {
  public:
   // Keeps `head` (a SEND with a body and a Byte-Range; any other head
-  // clears the template).
+  // clears the template), unless its Byte-Range ends the message: then
+  // nothing changes.
   void learn(const MessageHead& head);
   // When `bytes` begins with a head and its empty line that equal the
   // learnt one but for a valid transaction id and Byte-Range value, and

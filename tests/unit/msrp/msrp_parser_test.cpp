@@ -531,3 +531,33 @@ TEST_CASE("msrp parser: a chunk head that repeats the last one's is the head par
   // Not taken from the template: the error parsing reports.
   CHECK(error == ParseErrc::bad_header_value);
 }
+
+TEST_CASE("msrp parser: a head that ends its message does not replace the chunk template") {
+  // A chat message in one SEND between two chunks of a file: the file's
+  // next chunk head still comes from the template learnt from its first.
+  const auto head = [](const std::string& id, const std::string& message, const std::string& range) {
+    return "MSRP " + id + " SEND\r\nTo-Path: msrp://b.example.com:2/s2;tcp\r\nFrom-Path: msrp://a.example.com:1/s1;tcp\r\n"
+           "Message-ID: " + message + "\r\nByte-Range: " + range + "\r\nContent-Type: text/plain\r\n\r\n";
+  };
+  const auto learn = [](HeadTemplate& t, const std::string& text) {
+    MessageHead parsed;
+    REQUIRE_FALSE(parse_head(std::string_view(text).substr(0, text.size() - 2), true, parsed));  // without the empty line
+    t.learn(parsed);
+  };
+  HeadTemplate t;
+  learn(t, head("file1", "file", "1-100/300"));
+  const std::uint64_t generation = t.generation();
+  learn(t, head("chat1", "chat", "1-5/5"));
+  CHECK(t.generation() == generation);
+  MessageHead out;
+  std::string text;
+  const std::string next = head("file2", "file", "101-200/300");
+  CHECK(t.match(next, 16 * 1024, out, text, false) == next.size());
+  CHECK(out.transaction_id == "file2");
+  REQUIRE(out.byte_range);
+  CHECK(out.byte_range->start == 101);
+  // A head of another chunked message does replace it.
+  learn(t, head("other1", "other", "1-10/20"));
+  CHECK(t.generation() != generation);
+  CHECK(t.match(head("file3", "file", "201-300/300"), 16 * 1024, out, text, false) == 0);
+}
