@@ -50,27 +50,35 @@ media_port=$(free_port)
 tshark -i lo -f udp -w "$work/call.pcap" >"$work/tshark.log" 2>&1 &
 tshark_pid=$!
 for _ in $(seq 100); do grep -q "Capture started" "$work/tshark.log" 2>/dev/null && break; sleep 0.1; done
-timeout 60 sipp -i 127.0.0.1 -p "$sip_port" -mp "$media_port" -m 1 -nostdin -sf "$scenarios/uas_peer_reinvite.xml" \
-  -trace_err -error_file "$work/sipp.err" -trace_logs -log_file "$work/sipp.log" >/dev/null 2>&1 &
-sipp_pid=$!
-sleep 0.5
-"$cosip" call "sip:service@127.0.0.1:$sip_port" --audio --codec PCMU --hangup-ms -1 --timeout 30 \
-  >"$work/cosip.out" 2>&1
-cosip_rc=$?
-wait "$sipp_pid"
-sipp_rc=$?
-sipp_pid=
+# call_scenario NAME COSIP_OPTION...: SIPp runs the scenario once and
+# `cosip call` calls it; $work/NAME.out holds cosip's output, NAME.sipp.err
+# and NAME.sipp.log SIPp's; the checks every run shares are made, prefixed
+# with NAME.
+call_scenario() {
+  local name=$1; shift
+  timeout 60 sipp -i 127.0.0.1 -p "$sip_port" -mp "$media_port" -m 1 -nostdin -sf "$scenarios/uas_peer_reinvite.xml" \
+    -trace_err -error_file "$work/$name.sipp.err" -trace_logs -log_file "$work/$name.sipp.log" >/dev/null 2>&1 &
+  sipp_pid=$!
+  sleep 0.5
+  "$cosip" call "sip:service@127.0.0.1:$sip_port" "$@" --hangup-ms -1 --timeout 30 >"$work/$name.out" 2>&1
+  local cosip_rc=$?
+  wait "$sipp_pid"
+  local sipp_rc=$?
+  sipp_pid=
+  cat "$work/$name.out"
+  [ -f "$work/$name.sipp.log" ] && cat "$work/$name.sipp.log"
+  check "$name: cosip call exit 0 (the call ended by SIPp's BYE)" [ "$cosip_rc" = 0 ]
+  check "$name: SIPp's scenario completed (PCMA-only answer, 488, offer in the 200, recvonly)" [ "$sipp_rc" = 0 ]
+  [ "$sipp_rc" = 0 ] || { head -c 3000 "$work/$name.sipp.err"; echo; }
+  check "$name: cosip answered the PCMA offer" grep -q "^re-INVITE: answered$" "$work/$name.out"
+  check "$name: cosip refused the G722 offer with 488" grep -q "^re-INVITE: 488" "$work/$name.out"
+  check "$name: cosip took the ACK's answer to its offer" grep -q "^re-INVITE: the ACK's answer applied$" "$work/$name.out"
+}
+
+call_scenario audio --audio --codec PCMU
 sleep 0.5
 kill -INT "$tshark_pid" 2>/dev/null; wait "$tshark_pid" 2>/dev/null; tshark_pid=
-cat "$work/cosip.out"
-[ -f "$work/sipp.log" ] && cat "$work/sipp.log"
-check "cosip call exit 0 (the call ended by SIPp's BYE)" [ "$cosip_rc" = 0 ]
-check "SIPp's scenario completed (PCMA-only answer, 488, offer in the 200, recvonly)" [ "$sipp_rc" = 0 ]
-[ "$sipp_rc" = 0 ] || { head -c 3000 "$work/sipp.err"; echo; }
-check "cosip answered the PCMA offer" grep -q "^re-INVITE: answered$" "$work/cosip.out"
-check "cosip refused the G722 offer with 488" grep -q "^re-INVITE: 488" "$work/cosip.out"
-check "cosip took the ACK's answer to its offer" grep -q "^re-INVITE: the ACK's answer applied$" "$work/cosip.out"
-check "cosip reports the codec it switched to: PCMA/8000/1" grep -q "media: codec PCMA/8000/1;" "$work/cosip.out"
+check "cosip reports the codec it switched to: PCMA/8000/1" grep -q "media: codec PCMA/8000/1;" "$work/audio.out"
 
 decode=(tshark -r "$work/call.pcap" -d "udp.port==$sip_port,sip" -d "udp.port==$media_port,rtp")
 malformed=$("${decode[@]}" -Y _ws.malformed 2>/dev/null | wc -l)
@@ -133,22 +141,7 @@ check("no RTP of another payload type", not other)
 sys.exit(0 if ok else 1)
 PY
 # Signalling only: the same answers, without media.
-timeout 60 sipp -i 127.0.0.1 -p "$sip_port" -mp "$media_port" -m 1 -nostdin -sf "$scenarios/uas_peer_reinvite.xml" \
-  -trace_err -error_file "$work/sipp2.err" >/dev/null 2>&1 &
-sipp_pid=$!
-sleep 0.5
-"$cosip" call "sip:service@127.0.0.1:$sip_port" --hangup-ms -1 --timeout 30 >"$work/cosip2.out" 2>&1
-cosip_rc=$?
-wait "$sipp_pid"
-sipp_rc=$?
-sipp_pid=
-cat "$work/cosip2.out"
-check "signalling only: cosip call exit 0" [ "$cosip_rc" = 0 ]
-check "signalling only: SIPp's scenario completed (PCMA-only answer, 488, offer in the 200, recvonly)" [ "$sipp_rc" = 0 ]
-[ "$sipp_rc" = 0 ] || { head -c 3000 "$work/sipp2.err"; echo; }
-check "signalling only: cosip answered the PCMA offer" grep -q "^re-INVITE: answered$" "$work/cosip2.out"
-check "signalling only: cosip refused the G722 offer with 488" grep -q "^re-INVITE: 488" "$work/cosip2.out"
-check "signalling only: cosip took the ACK's answer" grep -q "^re-INVITE: the ACK's answer applied$" "$work/cosip2.out"
+call_scenario signalling
 
 echo "peer re-INVITE checks: $failures failed"
 [ "$failures" -eq 0 ]

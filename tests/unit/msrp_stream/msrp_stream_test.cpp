@@ -356,24 +356,42 @@ TEST_CASE("msrp stream: streams to the same peer share one connection through th
   CHECK(pool->find(PeerKey{"127.0.0.1", acceptor.local_endpoint().port(), "tcp", false}) == nullptr);
 }
 
+// The peer's side by hand, for the pool tests: a listener on loopback
+// whose first connection becomes a shared MsrpConnection with no session
+// (its sessions unknown: the streams' binding SENDs get 481, which they
+// do not report); `accepted` counts every connection that comes.
+struct PeerAcceptor {
+  asio::ip::tcp::acceptor acceptor;
+  std::string authority;  // "msrp://127.0.0.1:<port>"
+  std::shared_ptr<MsrpConnection> connection;
+  int accepted = 0;
+
+  explicit PeerAcceptor(asio::io_context& io)
+      : acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        authority("msrp://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port())) {
+    accept();
+  }
+  void accept() {
+    acceptor.async_accept([this](boost::system::error_code ec, asio::ip::tcp::socket socket) {
+      if (ec) return;
+      ++accepted;
+      if (!connection) {
+        connection = MsrpConnection::create_shared(std::move(socket));
+        connection->start();
+      }
+      accept();
+    });
+  }
+};
+
 // A chat and a file transfer to the same peer start together: the second
 // waits for the connection the first is opening instead of dialling too.
 TEST_CASE("msrp stream: streams started together to one peer open one connection") {
   asio::io_context io;
   const auto pool = std::make_shared<ConnectionPool>();
   SUBCASE("the peer accepts: both sessions on the one connection") {
-    asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    const std::string authority = "msrp://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
-    int accepted = 0;
-    std::shared_ptr<MsrpConnection> alice;
-    asio::ip::tcp::socket first(io), second(io);
-    acceptor.async_accept(first, [&](boost::system::error_code ec) {
-      REQUIRE(!ec);
-      ++accepted;
-      alice = MsrpConnection::create_shared(std::move(first));
-      alice->start();
-      acceptor.async_accept(second, [&](boost::system::error_code ec) { accepted += ec ? 0 : 1; });
-    });
+    PeerAcceptor alice(io);
+    const std::string& authority = alice.authority;
     Side chat(io, "MSRPChat", "msrp://127.0.0.1:9/bobtogether1;tcp", 31, nullptr, pool);
     Side file(io, "MSRPFileTransfer", "msrp://127.0.0.1:9/bobtogether2;tcp", 32, nullptr, pool);
     chat.stream->initialize(true);
@@ -387,7 +405,7 @@ TEST_CASE("msrp stream: streams started together to one peer open one connection
     CHECK(chat.stream->connection()->session_count() == 2);
     io.restart();
     io.run_for(std::chrono::milliseconds(50));
-    CHECK(accepted == 1);
+    CHECK(alice.accepted == 1);
     CHECK(file.notifications ==
           std::vector<std::string>{"MSRPFileTransferDidInitialize", "MSRPFileTransferDidStart"});
     chat.stream->end();
@@ -410,15 +428,8 @@ TEST_CASE("msrp stream: streams started together to one peer open one connection
     CHECK(pool->size() == 0);
   }
   SUBCASE("the stream dialling ends first: the waiting one dials itself") {
-    asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    const std::string authority = "msrp://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
-    std::shared_ptr<MsrpConnection> alice;
-    asio::ip::tcp::socket first(io);
-    acceptor.async_accept(first, [&](boost::system::error_code ec) {
-      REQUIRE(!ec);
-      alice = MsrpConnection::create_shared(std::move(first));
-      alice->start();
-    });
+    PeerAcceptor alice(io);
+    const std::string& authority = alice.authority;
     Side chat(io, "MSRPChat", "msrp://127.0.0.1:9/bobended1;tcp", 35, nullptr, pool);
     Side file(io, "MSRPFileTransfer", "msrp://127.0.0.1:9/bobended2;tcp", 36, nullptr, pool);
     chat.stream->initialize(true);
@@ -621,15 +632,8 @@ TEST_CASE("msrp stream: on a listener, before start(): a message waits for DidSt
 // DidStart must not take the dialer's connection with it.
 TEST_CASE("msrp stream: a stream that joined a pooled dial and ends at once leaves the dialer's connection open") {
   asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  const std::string authority = "msrp://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
-  std::shared_ptr<MsrpConnection> alice;
-  asio::ip::tcp::socket first(io);
-  acceptor.async_accept(first, [&](boost::system::error_code ec) {
-    REQUIRE(!ec);
-    alice = MsrpConnection::create_shared(std::move(first));
-    alice->start();
-  });
+  PeerAcceptor alice(io);
+  const std::string& authority = alice.authority;
   const auto pool = std::make_shared<ConnectionPool>();
   Side chat(io, "MSRPChat", "msrp://127.0.0.1:9/bobquick1;tcp", 81, nullptr, pool);
   StreamConfig config = cosip::test::stream_config("MSRPFileTransfer", "msrp://127.0.0.1:9/bobquick2;tcp");
