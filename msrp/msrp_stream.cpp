@@ -47,8 +47,7 @@ void MsrpStream::fail(std::string reason) {
   error_code ignored;
   if (acceptor_) acceptor_->close(ignored);
   if (connecting_) connecting_->close(ignored);
-  abandon_dial(&reason);  // while dialling, only the dial can fail
-  if (!awaited_id_.empty()) config_.listener->forget(std::exchange(awaited_id_, {}));
+  stop_waiting(&reason);  // while dialling, only the dial can fail
   release_connection(reason);
   notify("DidFail", std::move(reason));
 }
@@ -125,7 +124,7 @@ void MsrpStream::await_on_listener() {
 }
 
 void MsrpStream::on_claimed(const std::shared_ptr<MsrpConnection>& connection) {
-  awaited_id_.clear();
+  std::string id = std::exchange(awaited_id_, {});
   if (state_ == State::ended) return;  // the message then gets 481
   // Before start() the peer's path is not known yet: the session answers
   // the peer's first requests (responses follow their From-Path) and takes
@@ -142,9 +141,7 @@ void MsrpStream::on_claimed(const std::shared_ptr<MsrpConnection>& connection) {
     return;
   }
   connection_ = connection;
-  Uri local;
-  parse_uri(config_.session.local_uri, local);
-  session_id_ = std::string(local.session_id);
+  session_id_ = std::move(id);
   if (state_ == State::starting) started();
 }
 
@@ -398,7 +395,8 @@ void MsrpStream::release_connection(const std::string& reason) {
     connection_->close(reason);
 }
 
-void MsrpStream::abandon_dial(const std::string* failure) {
+void MsrpStream::stop_waiting(const std::string* failure) {
+  if (!awaited_id_.empty()) config_.listener->forget(std::exchange(awaited_id_, {}));
   if (!dialing_) return;
   const PeerKey peer = std::move(*dialing_);
   dialing_.reset();
@@ -442,8 +440,7 @@ void MsrpStream::end(const std::string& reason) {
   if (acceptor_) acceptor_->close(ignored);
   if (connecting_) connecting_->close(ignored);
   if (resolver_) resolver_->cancel();
-  abandon_dial(nullptr);
-  if (!awaited_id_.empty()) config_.listener->forget(std::exchange(awaited_id_, {}));
+  stop_waiting(nullptr);
   release_connection(reason);
   notify("DidEnd", reason);
 }

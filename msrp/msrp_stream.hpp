@@ -157,10 +157,11 @@ class MsrpStream : public std::enable_shared_from_this<MsrpStream> {
   // Our part of the connection ends: the session detached when others
   // share it, else the connection closed.
   void release_connection(const std::string& reason);
-  // The pool's dial to the peer was ours and ended without a connection:
-  // the streams waiting for it fail with `failure`, or (null: this stream
+  // The stream fails or ends while it waits: no longer awaited on the
+  // listener; a pool dial of ours ends without a connection, and the
+  // streams waiting for it fail with `failure`, or (null: this stream
   // ended) look again.
-  void abandon_dial(const std::string* failure);
+  void stop_waiting(const std::string* failure);
   // DidStart; the connecting side's binding SEND first.
   void started();
   void on_event(const SessionEvent& e);
